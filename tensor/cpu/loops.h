@@ -1,0 +1,129 @@
+// The generic CPU elementwise loop: walks an output and its same-shaped (already broadcast)
+// inputs with arbitrary strides, coalescing dims, in parallel chunks; unit-stride inner loops
+// are written so the compiler vectorizes them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "tensor/error.h"
+#include "tensor/parallel.h"
+#include "tensor/tensor.h"
+
+namespace mica::cpu {
+
+inline constexpr int kMaxDims = 25;
+
+// Sizes and per-operand element strides after dropping size-1 dims and merging dims that are
+// contiguous with each other for every operand. dims are innermost-first.
+template <int N>
+struct StridedPlan {
+  int ndim = 0;
+  int64_t numel = 1;
+  int64_t sizes[kMaxDims];
+  int64_t strides[N][kMaxDims];
+};
+
+template <int N>
+StridedPlan<N> make_plan(const Shape& sizes, const std::array<const Shape*, N>& strides) {
+  StridedPlan<N> p;
+  MICA_CHECK(sizes.size() <= static_cast<size_t>(kMaxDims), "elementwise: tensors with more than ",
+             kMaxDims, " dims are not supported (got ", sizes.size(), ")");
+  p.numel = shape_numel(sizes);
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    if (sizes[d] == 1) continue;
+    if (p.ndim > 0) {
+      bool merge = true;
+      const int last = p.ndim - 1;
+      for (int k = 0; k < N; ++k)
+        merge = merge && (*strides[k])[d] == p.strides[k][last] * p.sizes[last];
+      if (merge) {
+        p.sizes[last] *= sizes[d];
+        continue;
+      }
+    }
+    p.sizes[p.ndim] = sizes[d];
+    for (int k = 0; k < N; ++k) p.strides[k][p.ndim] = (*strides[k])[d];
+    ++p.ndim;
+  }
+  if (p.ndim == 0) {  // a single element
+    p.sizes[0] = 1;
+    for (int k = 0; k < N; ++k) p.strides[k][0] = 1;
+    p.ndim = 1;
+  }
+  return p;
+}
+
+// Calls body(ptrs, inner_count, inner_strides) for runs of the innermost dim, covering flat
+// indices [begin, end). ptrs are char* already offset; strides are in elements.
+template <int N, class Body>
+void walk_range(const StridedPlan<N>& p, const std::array<char*, N>& base,
+                const std::array<size_t, N>& elsize, int64_t begin, int64_t end, const Body& body) {
+  int64_t idx[kMaxDims];
+  int64_t rem = begin;
+  for (int d = 0; d < p.ndim; ++d) {
+    idx[d] = rem % p.sizes[d];
+    rem /= p.sizes[d];
+  }
+  std::array<char*, N> ptr;
+  for (int k = 0; k < N; ++k) {
+    int64_t off = 0;
+    for (int d = 0; d < p.ndim; ++d) off += idx[d] * p.strides[k][d];
+    ptr[k] = base[k] + off * static_cast<int64_t>(elsize[k]);
+  }
+  std::array<int64_t, N> inner;
+  for (int k = 0; k < N; ++k) inner[k] = p.strides[k][0];
+  int64_t pos = begin;
+  while (pos < end) {
+    const int64_t count = std::min(p.sizes[0] - idx[0], end - pos);
+    body(ptr, count, inner);
+    pos += count;
+    if (pos >= end) break;
+    // advance: inner dim wrapped to 0, carry into outer dims
+    for (int k = 0; k < N; ++k) ptr[k] -= idx[0] * inner[k] * static_cast<int64_t>(elsize[k]);
+    idx[0] = 0;
+    for (int d = 1; d < p.ndim; ++d) {
+      ++idx[d];
+      for (int k = 0; k < N; ++k) ptr[k] += p.strides[k][d] * static_cast<int64_t>(elsize[k]);
+      if (idx[d] < p.sizes[d]) break;
+      for (int k = 0; k < N; ++k)
+        ptr[k] -= idx[d] * p.strides[k][d] * static_cast<int64_t>(elsize[k]);
+      idx[d] = 0;
+    }
+  }
+}
+
+// out[i] = fn(in0[i], in1[i], ...) over out's shape. Each input must already have out's sizes
+// (broadcast with expand) and the C++ type given by Ins. fn must not throw.
+template <class Out, class... Ins, class F, class... Tensors>
+void elementwise(const Tensor& out, const F& fn, const Tensors&... ins) {
+  static_assert(sizeof...(Ins) == sizeof...(Tensors));
+  constexpr int N = 1 + sizeof...(Ins);
+  const std::array<const Shape*, N> strides{&out.strides(), &ins.strides()...};
+  const StridedPlan<N> plan = make_plan<N>(out.sizes(), strides);
+  if (plan.numel == 0) return;
+  const std::array<char*, N> base{static_cast<char*>(out.raw_data()),
+                                  static_cast<char*>(ins.raw_data())...};
+  const std::array<size_t, N> elsize{sizeof(Out), sizeof(Ins)...};
+  parallel_for(0, plan.numel, kGrainSize, [&](int64_t b, int64_t e) {
+    walk_range<N>(
+        plan, base, elsize, b, e,
+        [&](const std::array<char*, N>& ptr, int64_t count, const std::array<int64_t, N>& st) {
+          [&]<size_t... I>(std::index_sequence<I...>) {
+            Out* o = reinterpret_cast<Out*>(ptr[0]);
+            std::tuple<const Ins*...> in{reinterpret_cast<const Ins*>(ptr[I + 1])...};
+            bool unit = st[0] == 1;
+            ((unit = unit && st[I + 1] == 1), ...);
+            if (unit) {
+              for (int64_t i = 0; i < count; ++i) o[i] = fn(std::get<I>(in)[i]...);
+            } else {
+              for (int64_t i = 0; i < count; ++i)
+                o[i * st[0]] = fn(std::get<I>(in)[i * st[I + 1]]...);
+            }
+          }
+          (std::index_sequence_for<Ins...>{});
+        });
+  });
+}
+
+}  // namespace mica::cpu

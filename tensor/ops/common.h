@@ -1,0 +1,20 @@
+// Helpers shared by op front-ends: device checks, dtype checks, output allocation.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+
+#include "tensor/ops/factory.h"
+
+namespace mica::ops::detail {
+
+// All defined tensors on the same device, else "op: expected all tensors on one device, got cpu and
+// cuda:0".
+void check_same_device(const char* op, std::initializer_list<const Tensor*> ts);
+// Until the CUDA backend implements the op: throws "op: not implemented on cuda yet".
+void check_cpu(const char* op, std::initializer_list<const Tensor*> ts);
+void check_defined(const char* op, const Tensor& t, const char* arg);
+// "float32 [2, 3] on cpu" for error messages.
+std::string describe(const Tensor& t);
+
+}  // namespace mica::ops::detail
