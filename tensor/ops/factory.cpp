@@ -90,14 +90,17 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
 Tensor linspace(double start, double end, int64_t steps, TensorOptions opts) {
   MICA_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got ", steps);
   Tensor cpu = empty({steps}, opts.device(Device(kCPU)).requires_grad(false));
-  const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   const int64_t half = steps / 2;
   dispatch_numeric(opts.dtype(), "linspace", [&]<class T>() {
+    // Like PyTorch's vectorized kernel: computed with fused multiply-adds in the output's compute
+    // type (float for float32), the first half counting up from start, the second down from end.
+    using C = std::conditional_t<std::is_floating_point_v<compute_t<T>>, compute_t<T>, double>;
+    const C lo = static_cast<C>(start), hi = static_cast<C>(end);
+    const C step = steps > 1 ? (hi - lo) / static_cast<C>(steps - 1) : C(0);
     T* p = cpu.data_ptr<T>();
-    // Like PyTorch: the first half counts up from start, the second half down from end.
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = convert<T>(i < half ? start + step * static_cast<double>(i)
-                                 : end - step * static_cast<double>(steps - 1 - i));
+      p[i] = convert<T>(i < half ? std::fma(step, static_cast<C>(i), lo)
+                                 : std::fma(-step, static_cast<C>(steps - 1 - i), hi));
   });
   return finish(opts.device().is_cpu() ? cpu : cpu.to(opts.device()), opts);
 }
