@@ -2,7 +2,7 @@
 """Writes mica's golden fixtures from PyTorch (Debian's python3-torch, CPU).
 
 Run with Debian's interpreter: /usr/bin/python3 scripts/gen_fixtures.py
-Output: tests/data/golden/*.json, small files committed to the repo so tests need no Python.
+Output: tests/fixtures/golden/*.json, small files committed to the repo so tests need no Python.
 Each case: {"op": name, "args": {...}, "inputs": [tensor...], "outputs": [tensor...]}, a tensor
 being {"dtype": "float32", "shape": [...], "data": [row-major numbers]}. Floats are written
 with repr(), which round-trips float64 (and so float32) exactly.
@@ -14,7 +14,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "golden")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "golden")
 
 
 def tensor_json(t):

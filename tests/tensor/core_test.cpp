@@ -40,7 +40,9 @@ TEST(DType, HalfRoundTripIsExactForAllFinitePatterns) {
     if (std::isnan(f)) continue;
     EXPECT_EQ(Half(f).bits, b) << "pattern " << b;
     const BFloat16 bf = BFloat16::from_bits(static_cast<uint16_t>(b));
-    if (!std::isnan(static_cast<float>(bf))) EXPECT_EQ(BFloat16(static_cast<float>(bf)).bits, b);
+    if (!std::isnan(static_cast<float>(bf))) {
+      EXPECT_EQ(BFloat16(static_cast<float>(bf)).bits, b);
+    }
   }
 }
 

@@ -41,7 +41,7 @@ Tensor parse_tensor(const nlohmann::json& j) {
 }  // namespace
 
 std::vector<GoldenCase> load_golden(const std::string& name) {
-  const std::string path = std::string(MICA_TEST_DATA_DIR) + "/golden/" + name + ".json";
+  const std::string path = std::string(MICA_TEST_FIXTURE_DIR) + "/golden/" + name + ".json";
   std::ifstream in(path);
   MICA_CHECK(in.good(), "golden: cannot open ", path, " (regenerate with /usr/bin/python3 scripts/gen_fixtures.py)");
   nlohmann::json doc;
