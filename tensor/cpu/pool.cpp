@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tensor/kernels/spatial.h"
 #include "tensor/parallel.h"
 
 namespace mica::cpu {
@@ -112,9 +113,11 @@ void adaptive_avg_impl(const Tensor& x, const Tensor& out) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* src = in.plane(p);
       for (int64_t oy = 0; oy < oh; ++oy) {
-        const int64_t y0 = oy * h / oh, y1 = ((oy + 1) * h + oh - 1) / oh;
+        const int64_t y0 = kernels::adaptive_start(oy, h, oh),
+                      y1 = kernels::adaptive_end(oy, h, oh);
         for (int64_t ox = 0; ox < ow; ++ox) {
-          const int64_t x0 = ox * w / ow, x1 = ((ox + 1) * w + ow - 1) / ow;
+          const int64_t x0 = kernels::adaptive_start(ox, w, ow),
+                        x1 = kernels::adaptive_end(ox, w, ow);
           C sum = 0;
           for (int64_t y = y0; y < y1; ++y)
             for (int64_t xx = x0; xx < x1; ++xx) sum += convert<C>(src[y * in.sh + xx * in.sw]);

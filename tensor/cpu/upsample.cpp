@@ -1,63 +1,34 @@
-// CPU upsampling kernels: source indices and weights are computed once per output row and
-// column (PyTorch's formulas), then every (n, c) plane is gathered in parallel.
+// CPU upsampling kernels: source indices and weights (tensor/kernels/spatial.h) are computed
+// once per output row and column, then every (n, c) plane is gathered in parallel.
 #include "tensor/cpu/upsample.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "tensor/kernels/spatial.h"
 #include "tensor/parallel.h"
 
 namespace mica::cpu {
 
 namespace {
 
-// The source-per-destination step: 1 / scale factor when the user gave one, else in / out.
-template <class C>
-C source_scale(std::optional<double> scale, int64_t in, int64_t out) {
-  return scale && *scale > 0 ? static_cast<C>(1.0 / *scale)
-                             : static_cast<C>(in) / static_cast<C>(out);
-}
-
 std::vector<int64_t> nearest_indices(int64_t in, int64_t out, std::optional<double> scale) {
   std::vector<int64_t> idx(static_cast<size_t>(out));
-  const float s = source_scale<float>(scale, in, out);
+  const float step = kernels::upsample_step<float>(scale.value_or(0), in, out);
   for (int64_t i = 0; i < out; ++i)
-    idx[static_cast<size_t>(i)] =
-        out == in ? i
-        : out == 2 * in
-            ? i / 2
-            : std::min(static_cast<int64_t>(std::floor(static_cast<float>(i) * s)), in - 1);
+    idx[static_cast<size_t>(i)] = kernels::nearest_source(i, in, out, step);
   return idx;
 }
 
 template <class C>
-struct Linear {
-  std::vector<int64_t> i0, i1;
-  std::vector<C> w0, w1;
-};
-
-template <class C>
-Linear<C> linear_weights(int64_t in, int64_t out, bool align_corners, std::optional<double> scale) {
-  Linear<C> r;
-  r.i0.resize(static_cast<size_t>(out));
-  r.i1.resize(static_cast<size_t>(out));
-  r.w0.resize(static_cast<size_t>(out));
-  r.w1.resize(static_cast<size_t>(out));
-  const C s = align_corners ? (out > 1 ? static_cast<C>(in - 1) / static_cast<C>(out - 1) : C(0))
-                            : source_scale<C>(scale, in, out);
-  for (int64_t i = 0; i < out; ++i) {
-    const C src = align_corners ? s * static_cast<C>(i)
-                                : std::max(s * (static_cast<C>(i) + C(0.5)) - C(0.5), C(0));
-    const int64_t i0 = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
-    const C lambda = std::min(std::max(src - static_cast<C>(i0), C(0)), C(1));
-    const auto k = static_cast<size_t>(i);
-    r.i0[k] = i0;
-    r.i1[k] = i0 + (i0 < in - 1 ? 1 : 0);
-    r.w0[k] = C(1) - lambda;
-    r.w1[k] = lambda;
-  }
-  return r;
+std::vector<kernels::LinearTap<C>> linear_taps(int64_t in, int64_t out, bool align_corners,
+                                               std::optional<double> scale) {
+  std::vector<kernels::LinearTap<C>> taps(static_cast<size_t>(out));
+  const C step = kernels::upsample_step<C>(scale.value_or(0), in, out);
+  for (int64_t i = 0; i < out; ++i)
+    taps[static_cast<size_t>(i)] = kernels::linear_source<C>(i, in, out, align_corners, step);
+  return taps;
 }
 
 int64_t plane_grain(int64_t work_per_plane) {
@@ -93,9 +64,9 @@ void bilinear_impl(const Tensor& x, const Tensor& out, bool align_corners,
   using C = compute_t<T>;
   const int64_t c = x.size(1), h = x.size(2), w = x.size(3), oh = out.size(2), ow = out.size(3);
   const int64_t sn = x.stride(0), sc = x.stride(1), sh = x.stride(2), sw = x.stride(3);
-  const Linear<C> ly = linear_weights<C>(h, oh, align_corners, scale_h);
-  Linear<C> lx = linear_weights<C>(w, ow, align_corners, scale_w);
-  for (size_t i = 0; i < lx.i0.size(); ++i) lx.i0[i] *= sw, lx.i1[i] *= sw;  // element offsets
+  const auto ly = linear_taps<C>(h, oh, align_corners, scale_h);
+  auto lx = linear_taps<C>(w, ow, align_corners, scale_w);
+  for (auto& t : lx) t.i0 *= sw, t.i1 *= sw;  // element offsets
   const T* ip = x.data_ptr<T>();
   T* op = out.data_ptr<T>();
   parallel_for(0, x.size(0) * c, plane_grain(4 * oh * ow), [&](int64_t p0, int64_t p1) {
@@ -103,17 +74,15 @@ void bilinear_impl(const Tensor& x, const Tensor& out, bool align_corners,
       const T* src = ip + (p / c) * sn + (p % c) * sc;
       T* dst = op + p * oh * ow;
       for (int64_t oy = 0; oy < oh; ++oy) {
-        const auto ky = static_cast<size_t>(oy);
-        const T* r0 = src + ly.i0[ky] * sh;
-        const T* r1 = src + ly.i1[ky] * sh;
-        const C wy0 = ly.w0[ky], wy1 = ly.w1[ky];
+        const kernels::LinearTap<C>& ty = ly[static_cast<size_t>(oy)];
+        const T* r0 = src + ty.i0 * sh;
+        const T* r1 = src + ty.i1 * sh;
         T* d = dst + oy * ow;
         for (int64_t ox = 0; ox < ow; ++ox) {
-          const auto k = static_cast<size_t>(ox);
-          const int64_t a = lx.i0[k], b = lx.i1[k];
-          const C top = lx.w0[k] * convert<C>(r0[a]) + lx.w1[k] * convert<C>(r0[b]);
-          const C bot = lx.w0[k] * convert<C>(r1[a]) + lx.w1[k] * convert<C>(r1[b]);
-          d[ox] = convert<T>(wy0 * top + wy1 * bot);
+          const kernels::LinearTap<C>& tx = lx[static_cast<size_t>(ox)];
+          const C top = tx.w0 * convert<C>(r0[tx.i0]) + tx.w1 * convert<C>(r0[tx.i1]);
+          const C bot = tx.w0 * convert<C>(r1[tx.i0]) + tx.w1 * convert<C>(r1[tx.i1]);
+          d[ox] = convert<T>(ty.w0 * top + ty.w1 * bot);
         }
       }
     }
