@@ -114,6 +114,8 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   check_index_dtype(op, index);
   MICA_CHECK(index.dim() <= 1, op, ": index must be 0-d or 1-d, got shape ",
              shape_str(index.sizes()));
+  MICA_CHECK(t.dim() > 0 || index.numel() == 1, op, ": indexing a 0-d tensor needs exactly one ",
+             "index, got shape ", shape_str(index.sizes()));
   const Tensor t1 = as_1d(t);
   const int64_t d = wrap_dim(dim, t.dim(), op);
   check_index_range(op, index, d, t1.size(d), t.sizes());

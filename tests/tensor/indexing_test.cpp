@@ -147,6 +147,9 @@ TEST(Indexing, IndexErrors) {
                     "float32");
   EXPECT_MICA_ERROR(ops::index_select(x, 0, zeros({1, 1}, kInt64)), "index_select", "1-d");
   EXPECT_MICA_ERROR(ops::index_select(x, 2, tensor({0})), "index_select", "dim 2");
+  EXPECT_MICA_ERROR(ops::index_select(scalar_tensor(1.0), 0, tensor({0, 0})), "index_select", "0-d",
+                    "[2]");
+  EXPECT_EQ(ops::index_select(scalar_tensor(1.0), 0, tensor({0})).dim(), 0);
   EXPECT_MICA_ERROR(ops::gather(x, 1, tensor({5}, kInt32).view({1, 1})), "gather", "index 5",
                     "size 4");
   EXPECT_MICA_ERROR(ops::gather(x, 1, tensor({0})), "gather", "same number of dims");
