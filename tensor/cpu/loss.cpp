@@ -75,8 +75,14 @@ void class_index_loss(const char* op, const Tensor& loss, const Tensor& total_we
         A value = -wt * (convert<A>(p[t * inner]) - l);
         if (eps != A(0)) {
           A smooth = 0;  // -sum_c w_c * log_softmax_c
-          for (int64_t c = 0; c < classes; ++c)
-            smooth -= (w.empty() ? A(1) : w[c]) * (convert<A>(p[c * inner]) - l);
+          if (w.empty()) {
+#pragma omp simd reduction(- : smooth)
+            for (int64_t c = 0; c < classes; ++c) smooth -= convert<A>(p[c * inner]) - l;
+          } else {
+            const A* wp = w.data();
+#pragma omp simd reduction(- : smooth)
+            for (int64_t c = 0; c < classes; ++c) smooth -= wp[c] * (convert<A>(p[c * inner]) - l);
+          }
           value = (A(1) - eps) * value + eps / static_cast<A>(classes) * smooth;
         }
         row_loss[r] = static_cast<double>(value);

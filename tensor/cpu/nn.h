@@ -58,24 +58,36 @@ void prob_target_loss(const Tensor& loss, const Tensor& total_weight, const Tens
                       const Tensor& logits, const Tensor& target, const Tensor& weight,
                       LossLayout layout, ops::Reduction reduction, double label_smoothing);
 
+namespace detail {
+template <class T, class A, bool kUnit>
+kernels::LseState<A> row_lse(const T* p, int64_t n, int64_t stride_arg) {
+  constexpr int64_t kBlock = 256;
+  const int64_t stride = kUnit ? 1 : stride_arg;
+  kernels::LseState<A> st;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t e = std::min(n, b + kBlock);
+    A bm = -std::numeric_limits<A>::infinity();
+#pragma omp simd reduction(max : bm)
+    for (int64_t i = b; i < e; ++i) bm = std::max(bm, convert<A>(p[i * stride]));
+    st.rebase(bm);
+    if (st.m == -std::numeric_limits<A>::infinity()) continue;
+    const A m = st.m;
+    A s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t i = b; i < e; ++i) s += kernels::exp_c<A>(convert<A>(p[i * stride]) - m);
+    st.s += s;
+  }
+  return st;
+}
+}  // namespace detail
+
 // The running log-sum-exp of p[0], p[stride], ..., p[(n - 1) * stride] in the compute type A,
 // in blocks: a block's max rebases the state once, then its exps are summed (one read of the
 // row from memory; the block is still in cache for the second loop).
 template <class T, class A>
 kernels::LseState<A> row_lse(const T* p, int64_t n, int64_t stride) {
-  constexpr int64_t kBlock = 256;
-  kernels::LseState<A> st;
-  for (int64_t b = 0; b < n; b += kBlock) {
-    const int64_t e = std::min(n, b + kBlock);
-    A bm = -std::numeric_limits<A>::infinity();
-    for (int64_t i = b; i < e; ++i) bm = std::max(bm, convert<A>(p[i * stride]));
-    st.rebase(bm);
-    if (st.m == -std::numeric_limits<A>::infinity()) continue;
-    A s = 0;
-    for (int64_t i = b; i < e; ++i) s += std::exp(convert<A>(p[i * stride]) - st.m);
-    st.s += s;
-  }
-  return st;
+  if (stride == 1) return detail::row_lse<T, A, true>(p, n, 1);
+  return detail::row_lse<T, A, false>(p, n, stride);
 }
 
 // A 1-d tensor's values (any floating dtype, any strides) converted to A; empty if undefined.

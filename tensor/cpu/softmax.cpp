@@ -26,11 +26,13 @@ void softmax_rows(T* out, const T* x, int64_t rows, int64_t dim, bool log) {
       const kernels::LseState<A> st = row_lse<T, A>(p, dim, 1);
       if (log) {
         const A lse = st.lse();
+#pragma omp simd
         for (int64_t i = 0; i < dim; ++i) o[i] = convert<T>(convert<A>(p[i]) - lse);
       } else {
-        const A inv = A(1) / st.s;
+        const A m = st.m, inv = A(1) / st.s;
+#pragma omp simd
         for (int64_t i = 0; i < dim; ++i)
-          o[i] = convert<T>(std::exp(convert<A>(p[i]) - st.m) * inv);
+          o[i] = convert<T>(kernels::exp_c<A>(convert<A>(p[i]) - m) * inv);
       }
     }
   });
@@ -56,7 +58,8 @@ void softmax_strided(T* out, const T* x, int64_t outer, int64_t dim, int64_t inn
       for (int64_t k = 0; k < dim; ++k)
         for (int64_t j = 0; j < w; ++j) m[j] = std::max(m[j], convert<A>(p[k * inner + j]));
       for (int64_t k = 0; k < dim; ++k)
-        for (int64_t j = 0; j < w; ++j) s[j] += std::exp(convert<A>(p[k * inner + j]) - m[j]);
+        for (int64_t j = 0; j < w; ++j)
+          s[j] += kernels::exp_c<A>(convert<A>(p[k * inner + j]) - m[j]);
       if (log) {
         for (int64_t j = 0; j < w; ++j) m[j] += std::log(s[j]);  // m now holds the lse
         for (int64_t k = 0; k < dim; ++k)
@@ -66,7 +69,8 @@ void softmax_strided(T* out, const T* x, int64_t outer, int64_t dim, int64_t inn
         for (int64_t j = 0; j < w; ++j) s[j] = A(1) / s[j];
         for (int64_t k = 0; k < dim; ++k)
           for (int64_t j = 0; j < w; ++j)
-            q[k * inner + j] = convert<T>(std::exp(convert<A>(p[k * inner + j]) - m[j]) * s[j]);
+            q[k * inner + j] =
+                convert<T>(kernels::exp_c<A>(convert<A>(p[k * inner + j]) - m[j]) * s[j]);
       }
     }
   });

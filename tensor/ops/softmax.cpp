@@ -1,6 +1,4 @@
 // softmax / log_softmax front-ends: dim wrapping, dtype checks and casts, dispatch.
-#include <algorithm>
-
 #include "tensor/cpu/nn.h"
 #include "tensor/ops/common.h"
 
@@ -15,7 +13,7 @@ Tensor softmax_impl(const char* op, const Tensor& x_in, int64_t dim, std::option
   const DType dt = dtype.value_or(x_in.dtype());
   MICA_CHECK(is_floating(dt), op, ": expected a floating input (float16, bfloat16, float32, ",
              "float64), got ", detail::describe(x_in), "; pass dtype to convert");
-  const int64_t d = wrap_dim(dim, std::max<int64_t>(x_in.dim(), 1), op);
+  const int64_t d = wrap_dim(dim, x_in.dim(), op);
   detail::check_cpu(op, {&x_in});
   const Tensor x = (x_in.dtype() == dt ? x_in : x_in.to(dt)).contiguous();
   Tensor out = empty(x.sizes(), TensorOptions(dt).device(x.device()));
