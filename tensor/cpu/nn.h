@@ -70,8 +70,7 @@ kernels::LseState<A> row_lse(const T* p, int64_t n, int64_t stride_arg) {
 #pragma omp simd reduction(max : bm)
     for (int64_t i = b; i < e; ++i) bm = std::max(bm, convert<A>(p[i * stride]));
     st.rebase(bm);
-    if (st.m == -std::numeric_limits<A>::infinity()) continue;
-    const A m = st.m;
+    const A m = st.shift();
     A s = 0;
 #pragma omp simd reduction(+ : s)
     for (int64_t i = b; i < e; ++i) s += kernels::exp_c<A>(convert<A>(p[i * stride]) - m);

@@ -63,25 +63,28 @@ MICA_INLINE A exp_c(A x) {
     return std::exp(x);
 }
 
-// A running log-sum-exp: max m and sum s of exp(x - m) over the values seen so far. Rows of all
-// -inf keep m = -inf, s = 0 (so lse() is -inf and softmax NaN, like torch).
+// A running log-sum-exp: max m and sum s of exp(x - m) over the values seen so far. While m is
+// -inf (only -inf or NaN seen), s is 0 or NaN; so a row of all -inf gives lse() = -inf (softmax
+// NaN, like torch) and a NaN anywhere in a row makes the whole row NaN.
 template <class A>
 struct LseState {
   A m = -std::numeric_limits<A>::infinity();
   A s = 0;
 
-  // Moves the reference max to new_m >= m, rescaling the sum.
+  // Moves the reference max to new_m when it is larger, rescaling the sum.
   MICA_INLINE void rebase(A new_m) {
     if (new_m > m) {
-      s = m == -std::numeric_limits<A>::infinity() ? A(0) : s * std::exp(m - new_m);
+      if (m != -std::numeric_limits<A>::infinity()) s *= std::exp(m - new_m);
       m = new_m;
     }
   }
+  // The reference a block's exps are taken against: m, or 0 while m is -inf (then the block's
+  // values are -inf, whose exp is 0, or NaN, which must reach s).
+  MICA_INLINE A shift() const { return m == -std::numeric_limits<A>::infinity() ? A(0) : m; }
   // Merges another state (parallel/warp reductions).
   MICA_INLINE void combine(const LseState& o) {
-    if (o.m == -std::numeric_limits<A>::infinity()) return;
     rebase(o.m);
-    s += o.s * std::exp(o.m - m);
+    s += o.m == -std::numeric_limits<A>::infinity() ? o.s : o.s * std::exp(o.m - m);
   }
   MICA_INLINE A lse() const { return m + std::log(s); }
 };

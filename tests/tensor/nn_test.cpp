@@ -78,6 +78,14 @@ TEST(NnSoftmax, InfinitiesLikeTorch) {
   EXPECT_EQ(m[0], 0);
   EXPECT_DOUBLE_EQ(m[590], 0.5);
   EXPECT_DOUBLE_EQ(m[595], 0.5);
+  // a NaN anywhere makes the row NaN (like torch), also when a whole block before is NaN
+  std::vector<double> nan_row(600, std::numeric_limits<double>::quiet_NaN());
+  for (size_t i = 300; i < 600; ++i) nan_row[i] = 1;
+  for (const auto& v : {values(ops::softmax(from_values({1, 600}, nan_row, kFloat32), 1)),
+                        values(ops::log_softmax(from_values({600}, nan_row, kFloat32), 0))})
+    EXPECT_TRUE(std::isnan(v[0]) && std::isnan(v[599]));
+  const Tensor lg = from_values({1, 600}, nan_row, kFloat32);
+  EXPECT_TRUE(std::isnan(ops::cross_entropy(lg, from_values({1}, {400}, kInt64)).item<double>()));
 }
 
 TEST(NnSoftmax, NonLastDimRowsSumToOne) {
