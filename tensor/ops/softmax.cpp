@@ -1,0 +1,38 @@
+// softmax / log_softmax front-ends: dim wrapping, dtype checks and casts, dispatch.
+#include "tensor/cpu/nn.h"
+#include "tensor/ops/common.h"
+
+namespace mica::ops {
+
+namespace {
+Tensor softmax_impl(const char* op, const Tensor& x_in, int64_t dim, std::optional<DType> dtype,
+                    bool log) {
+  detail::check_defined(op, x_in, "input");
+  if (dtype)
+    MICA_CHECK(is_floating(*dtype), op, ": dtype must be floating, got ", dtype_name(*dtype));
+  const DType dt = dtype.value_or(x_in.dtype());
+  MICA_CHECK(is_floating(dt), op, ": expected a floating input (float16, bfloat16, float32, ",
+             "float64), got ", detail::describe(x_in), "; pass dtype to convert");
+  const int64_t d = wrap_dim(dim, x_in.dim(), op);
+  detail::check_cpu(op, {&x_in});
+  const Tensor x = (x_in.dtype() == dt ? x_in : x_in.to(dt)).contiguous();
+  Tensor out = empty(x.sizes(), TensorOptions(dt).device(x.device()));
+  const Shape& s = x.sizes();
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= s[i];
+  for (int64_t i = d + 1; i < x.dim(); ++i) inner *= s[i];
+  const int64_t size = x.dim() == 0 ? 1 : s[d];
+  cpu::softmax(out, x, outer, size, inner, log);
+  return out;
+}
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+  return softmax_impl("softmax", x, dim, dtype, false);
+}
+
+Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+  return softmax_impl("log_softmax", x, dim, dtype, true);
+}
+
+}  // namespace mica::ops
