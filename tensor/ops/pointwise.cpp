@@ -196,9 +196,14 @@ Tensor& binary_inplace_named(BinaryOp op, const std::string& name, Tensor& a, co
   return a;
 }
 
-Tensor wrap_for(const Tensor& a, const Scalar& s) {
+// A scalar operand as a 0-d tensor of the dtype it combines to with a (so that, as in PyTorch,
+// uint8 tensor + (-3) wraps the scalar to uint8). int_to_float: the op computes integers in
+// float32 (true division), so the scalar is held in float32 and keeps its value.
+Tensor wrap_for(const Tensor& a, const Scalar& s, bool int_to_float = false) {
   detail::check_defined("scalar operand", a, "self");
-  return detail::wrap_scalar(s, detail::result_type({&a}, {&s}), a.device());
+  DType dt = detail::result_type({&a}, {&s});
+  if (int_to_float && !is_floating(dt)) dt = kFloat32;
+  return detail::wrap_scalar(s, dt, a.device());
 }
 
 BinaryOp div_op(std::optional<std::string_view> mode, const char* name) {
@@ -245,13 +250,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Div, a, b);
 }
 Tensor div(const Tensor& a, const Scalar& b) {
-  return binary(BinaryOp::Div, a, wrap_for(a, b));
+  return binary(BinaryOp::Div, a, wrap_for(a, b, true));
 }
 Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
   return binary(div_op(rounding_mode, "div"), a, b);
 }
 Tensor div(const Tensor& a, const Scalar& b, std::optional<std::string_view> rounding_mode) {
-  return binary(div_op(rounding_mode, "div"), a, wrap_for(a, b));
+  const BinaryOp op = div_op(rounding_mode, "div");
+  return binary(op, a, wrap_for(a, b, op == BinaryOp::Div));
 }
 Tensor pow(const Tensor& a, const Tensor& exponent) {
   return binary(BinaryOp::Pow, a, exponent);
@@ -288,13 +294,14 @@ Tensor& div_(Tensor& a, const Tensor& b) {
   return binary_(BinaryOp::Div, a, b);
 }
 Tensor& div_(Tensor& a, const Scalar& b) {
-  return binary_(BinaryOp::Div, a, wrap_for(a, b));
+  return binary_(BinaryOp::Div, a, wrap_for(a, b, true));
 }
 Tensor& div_(Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
   return binary_(div_op(rounding_mode, "div_"), a, b);
 }
 Tensor& div_(Tensor& a, const Scalar& b, std::optional<std::string_view> rounding_mode) {
-  return binary_(div_op(rounding_mode, "div_"), a, wrap_for(a, b));
+  const BinaryOp op = div_op(rounding_mode, "div_");
+  return binary_(op, a, wrap_for(a, b, op == BinaryOp::Div));
 }
 Tensor& pow_(Tensor& a, const Tensor& exponent) {
   return binary_(BinaryOp::Pow, a, exponent);
