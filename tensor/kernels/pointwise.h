@@ -410,7 +410,10 @@ struct Erf {
 struct Relu {  // NaN stays NaN
   template <class T>
   MICA_INLINE T operator()(T a) const {
-    return a < T(0) ? T(0) : a;
+    if constexpr (std::is_unsigned_v<T>)
+      return a;
+    else
+      return a < T(0) ? T(0) : a;
   }
 };
 struct Gelu {  // x * Phi(x), exact (erf) form

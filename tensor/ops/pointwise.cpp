@@ -167,6 +167,7 @@ Tensor binary_named(BinaryOp op, const std::string& name, const Tensor& a, const
   detail::check_defined(name.c_str(), a, "self");
   detail::check_defined(name.c_str(), b, "other");
   detail::check_same_device(name.c_str(), {&a, &b});
+  detail::check_cpu(name.c_str(), {&a, &b});
   const Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name.c_str());
   const DType cdt = compute_dtype(op, tr, name, a, b, args);
   Tensor out =
@@ -182,6 +183,7 @@ Tensor& binary_inplace_named(BinaryOp op, const std::string& name, Tensor& a, co
   detail::check_defined(name.c_str(), a, "self");
   detail::check_defined(name.c_str(), b, "other");
   detail::check_same_device(name.c_str(), {&a, &b});
+  detail::check_cpu(name.c_str(), {&a, &b});
   const Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name.c_str());
   detail::check_inplace_shape(name, a, shape);
   const DType cdt = compute_dtype(op, tr, name, a, b, args);

@@ -75,6 +75,7 @@ void check_args(const std::string& name, const Tensor& a, const Tensor& b, const
   detail::check_defined(name.c_str(), b, "tensor1");
   detail::check_defined(name.c_str(), c, "tensor2");
   detail::check_same_device(name.c_str(), {&a, &b, &c});
+  detail::check_cpu(name.c_str(), {&a, &b, &c});
 }
 
 Tensor ternary_named(TernaryOp op, const std::string& name, const Tensor& a, const Tensor& b,
@@ -125,6 +126,7 @@ void check_mask(const std::string& name, const Tensor& self, const Tensor& mask)
   detail::check_defined(name.c_str(), self, "self");
   detail::check_defined(name.c_str(), mask, "mask");
   detail::check_same_device(name.c_str(), {&self, &mask});
+  detail::check_cpu(name.c_str(), {&self, &mask});
   MICA_CHECK(mask.dtype() == kBool, name, ": expected a bool mask, got ", dtype_name(mask.dtype()));
 }
 }  // namespace

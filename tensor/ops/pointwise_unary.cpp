@@ -1,5 +1,7 @@
 // Pointwise op front-ends, unary ops (math, activations, rounding, clamp with scalar bounds,
 // pow with a scalar exponent, logical_not): dtype rules and checks, output allocation, dispatch.
+#include <cstdint>
+
 #include "tensor/cpu/pointwise.h"
 #include "tensor/ops/pointwise_detail.h"
 
@@ -74,6 +76,15 @@ UnaryTraits traits(UnaryOp op) {
   MICA_FAIL("unary: unknown op");
 }
 
+// Whether an integer scalar is representable in integer dtype dt (clamp bounds must not wrap).
+bool fits(const Scalar& s, DType dt) {
+  if (s.kind() != Scalar::Kind::Int || is_floating(dt) || dt == kBool) return true;
+  const int64_t v = s.to_int();
+  if (dt == kUInt8) return v >= 0 && v <= 255;
+  if (dt == kInt32) return v >= INT32_MIN && v <= INT32_MAX;
+  return true;
+}
+
 // The dtype the op computes in, with the op's dtype checks; name is what errors report.
 DType compute_dtype(UnaryOp op, const UnaryTraits& tr, const std::string& name, const Tensor& a,
                     const PointwiseArgs& args) {
@@ -84,6 +95,9 @@ DType compute_dtype(UnaryOp op, const UnaryTraits& tr, const std::string& name, 
       dt = detail::result_type({&a}, {&*args.min, &*args.max});
     else
       dt = detail::result_type({&a}, {args.min ? &*args.min : &*args.max});
+    for (const std::optional<Scalar>* bound : {&args.min, &args.max})
+      MICA_CHECK(!*bound || fits(**bound, dt), name, ": bound ", **bound, " is out of range for ",
+                 dtype_name(dt));
   } else if (op == UnaryOp::PowScalar) {
     dt = detail::result_type({&a}, {&args.exponent});
     MICA_CHECK(is_floating(dt) || args.exponent.is_floating() || args.exponent.to_int() >= 0, name,
@@ -108,6 +122,7 @@ Tensor unary_named(UnaryOp op, const std::string& name, const Tensor& a,
                    const PointwiseArgs& args) {
   const UnaryTraits tr = traits(op);
   detail::check_defined(name.c_str(), a, "self");
+  detail::check_cpu(name.c_str(), {&a});
   const DType cdt = compute_dtype(op, tr, name, a, args);
   Tensor out = empty(a.sizes(), TensorOptions(tr.bool_result ? kBool : cdt).device(a.device()));
   run_unary(op, name, out, detail::as_dtype(a, cdt), args);
@@ -118,6 +133,7 @@ Tensor& unary_inplace_named(UnaryOp op, const std::string& name, Tensor& a,
                             const PointwiseArgs& args) {
   const UnaryTraits tr = traits(op);
   detail::check_defined(name.c_str(), a, "self");
+  detail::check_cpu(name.c_str(), {&a});
   detail::check_writable(name, a);
   const DType cdt = compute_dtype(op, tr, name, a, args);
   const DType rdt = tr.bool_result ? kBool : cdt;

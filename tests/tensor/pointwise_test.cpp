@@ -302,6 +302,7 @@ TEST(PointwiseErrors, Messages) {
   EXPECT_MICA_ERROR(ops::clamp(vec({1}), std::optional<Scalar>(), std::optional<Scalar>()), "clamp",
                     "at least one");
   EXPECT_MICA_ERROR(ops::clamp(vec({1}, kBool), true, true), "clamp", "bool");
+  EXPECT_MICA_ERROR(ops::clamp(vec({1}, kUInt8), -1, 300), "clamp", "-1", "uint8");
   EXPECT_MICA_ERROR(ops::add(Tensor(), vec({1})), "add", "undefined");
   EXPECT_MICA_ERROR(ops::where(vec({1}, kBool), Tensor(), vec({1})), "where", "undefined");
 }
