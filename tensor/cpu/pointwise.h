@@ -5,9 +5,16 @@
 
 namespace mica::cpu {
 
-// out = op(a, b); a and b have out's sizes (expanded) and the op's input dtype (already promoted).
-void binary(ops::BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
-// out = op(a); a has out's sizes and the op's input dtype.
-void unary(ops::UnaryOp op, const Tensor& out, const Tensor& a);
+// out = op(a, b); a and b have out's sizes (expanded) and the op's compute dtype (already
+// promoted); out has that dtype, or bool for comparisons and logical ops.
+void binary(ops::BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
+            const ops::PointwiseArgs& args);
+// out = op(a); a has out's sizes and the op's compute dtype.
+void unary(ops::UnaryOp op, const Tensor& out, const Tensor& a, const ops::PointwiseArgs& args);
+// out = op(a, b, c); all have out's sizes and its dtype, except where's condition a (bool).
+void ternary(ops::TernaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
+             const Tensor& c, const ops::PointwiseArgs& args);
+// Whether any element of t is zero (integer division checks).
+bool has_zero(const Tensor& t);
 
 }  // namespace mica::cpu

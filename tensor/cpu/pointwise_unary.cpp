@@ -1,0 +1,89 @@
+// CPU pointwise kernels, unary ops: maps each UnaryOp to its shared functor (parameters such as
+// the leaky_relu slope or the clamp bounds converted to the compute type once) and runs it
+// through the generic strided loop.
+#include "tensor/cpu/pointwise.h"
+#include "tensor/cpu/pointwise_impl.h"
+
+namespace mica::cpu {
+
+using namespace detail;
+
+void unary(ops::UnaryOp op, const Tensor& out, const Tensor& a, const ops::PointwiseArgs& args) {
+  using ops::UnaryOp;
+  switch (op) {
+    case UnaryOp::Neg:
+      return map_same_type("neg", kNumeric, plain<kernels::Neg>, out, a);
+    case UnaryOp::Abs:
+      return map_same_type("abs", kNumeric, plain<kernels::Abs>, out, a);
+    case UnaryOp::Sign:
+      return map_same_type("sign", kAll, plain<kernels::Sign>, out, a);
+    case UnaryOp::Floor:
+      return map_same_type("floor", kNumeric, plain<kernels::Floor>, out, a);
+    case UnaryOp::Ceil:
+      return map_same_type("ceil", kNumeric, plain<kernels::Ceil>, out, a);
+    case UnaryOp::Round:
+      return map_same_type("round", kNumeric, plain<kernels::Round>, out, a);
+    case UnaryOp::Trunc:
+      return map_same_type("trunc", kNumeric, plain<kernels::Trunc>, out, a);
+    case UnaryOp::Exp:
+      return map_same_type("exp", kFloating, plain<kernels::Exp>, out, a);
+    case UnaryOp::Log:
+      return map_same_type("log", kFloating, plain<kernels::Log>, out, a);
+    case UnaryOp::Log1p:
+      return map_same_type("log1p", kFloating, plain<kernels::Log1p>, out, a);
+    case UnaryOp::Expm1:
+      return map_same_type("expm1", kFloating, plain<kernels::Expm1>, out, a);
+    case UnaryOp::Sqrt:
+      return map_same_type("sqrt", kFloating, plain<kernels::Sqrt>, out, a);
+    case UnaryOp::Rsqrt:
+      return map_same_type("rsqrt", kFloating, plain<kernels::Rsqrt>, out, a);
+    case UnaryOp::Sin:
+      return map_same_type("sin", kFloating, plain<kernels::Sin>, out, a);
+    case UnaryOp::Cos:
+      return map_same_type("cos", kFloating, plain<kernels::Cos>, out, a);
+    case UnaryOp::Tanh:
+      return map_same_type("tanh", kFloating, plain<kernels::Tanh>, out, a);
+    case UnaryOp::Sigmoid:
+      return map_same_type("sigmoid", kFloating, plain<kernels::Sigmoid>, out, a);
+    case UnaryOp::Erf:
+      return map_same_type("erf", kFloating, plain<kernels::Erf>, out, a);
+    case UnaryOp::Relu:
+      return map_same_type("relu", kNumeric, plain<kernels::Relu>, out, a);
+    case UnaryOp::Gelu:
+      return map_same_type("gelu", kFloating, plain<kernels::Gelu>, out, a);
+    case UnaryOp::GeluTanh:
+      return map_same_type("gelu", kFloating, plain<kernels::GeluTanh>, out, a);
+    case UnaryOp::Silu:
+      return map_same_type("silu", kFloating, plain<kernels::Silu>, out, a);
+    case UnaryOp::Softplus:
+      return map_same_type(
+          "softplus", kFloating,
+          [&]<class C>() {
+            return kernels::Softplus<C>{static_cast<C>(args.beta), static_cast<C>(args.threshold)};
+          },
+          out, a);
+    case UnaryOp::LeakyRelu:
+      return map_same_type(
+          "leaky_relu", kFloating,
+          [&]<class C>() { return kernels::LeakyRelu<C>{static_cast<C>(args.negative_slope)}; },
+          out, a);
+    case UnaryOp::Clamp:
+      return map_same_type(
+          "clamp", kNumeric,
+          [&]<class C>() {
+            return kernels::Clamp<C>{args.min ? args.min->to<C>() : C(0),
+                                     args.max ? args.max->to<C>() : C(0), args.min.has_value(),
+                                     args.max.has_value()};
+          },
+          out, a);
+    case UnaryOp::PowScalar:
+      return map_same_type(
+          "pow", kNumeric, [&]<class C>() { return kernels::PowScalar<C>{args.exponent.to<C>()}; },
+          out, a);
+    case UnaryOp::LogicalNot:
+      return map_same_type("logical_not", kAll, plain<kernels::LogicalNot>, out, a);
+  }
+  MICA_FAIL("unary: unknown op");
+}
+
+}  // namespace mica::cpu
