@@ -122,7 +122,7 @@ void reduce_loop(const Tensor& x, int64_t n_reduced, const R& r, const W& write)
   // When the reduced elements are strided but neighbouring outputs are adjacent in memory
   // (e.g. summing [N, C] over N), reduce a tile of outputs together, row by row.
   const bool tile = rplan.strides[0][0] != 1;
-  constexpr int64_t kTile = 16;
+  constexpr int64_t kTile = 256;
   parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / inner), [&](int64_t b, int64_t e) {
     int64_t o = b;
     walk_range<1>(

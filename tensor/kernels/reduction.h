@@ -150,11 +150,12 @@ struct ExtremeReducer {
   static constexpr bool kReorderable = true;
   MICA_INLINE C init() const { return kMax ? lowest_value<C>() : highest_value<C>(); }
   MICA_INLINE C step(C a, T v, int64_t) const { return combine(a, convert<C>(v)); }
+  // Bitwise | (no short circuit) keeps the select branch-free, so lanes vectorize.
   MICA_INLINE C combine(C a, C b) const {
     if constexpr (kMax)
-      return (b > a || is_nan(b)) ? b : a;
+      return ((b > a) | is_nan(b)) ? b : a;
     else
-      return (b < a || is_nan(b)) ? b : a;
+      return ((b < a) | is_nan(b)) ? b : a;
   }
   MICA_INLINE C project(C a, int64_t) const { return a; }
 };
@@ -197,9 +198,9 @@ struct NormInfReducer {
   MICA_INLINE A step(A a, T v, int64_t) const { return combine(a, abs_value(convert<A>(v))); }
   MICA_INLINE A combine(A a, A b) const {
     if constexpr (kMax)
-      return (b > a || is_nan(b)) ? b : a;
+      return ((b > a) | is_nan(b)) ? b : a;
     else
-      return (b < a || is_nan(b)) ? b : a;
+      return ((b < a) | is_nan(b)) ? b : a;
   }
   MICA_INLINE A project(A a, int64_t) const { return a; }
 };

@@ -26,8 +26,7 @@ ValuesIndices sort(const Tensor& x, int64_t dim = -1, bool descending = false, b
 Tensor argsort(const Tensor& x, int64_t dim = -1, bool descending = false, bool stable = false);
 // The k largest (or smallest) elements along dim and their indices; 0 <= k <= x.size(dim).
 // A 0-d x takes k = 1 (0 gives an empty [0]). Results come sorted (largest first when largest,
-// else smallest first) whatever `sorted`
-// says; ties keep the lower index first.
+// else smallest first) whatever `sorted` says; ties keep the lower index first.
 ValuesIndices topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true,
                    bool sorted = true);
 

@@ -122,6 +122,7 @@ std::vector<Sample> reduction_samples(DType dt, std::mt19937_64& rng, SampleOpts
     s.push_back(red_sample(r({2, 20000}), false, {1}, "[2, 20000] (chunked)"));
     s.push_back(red_sample(r({20000, 3}), false, {0}, "[20000, 3] (chunked, strided)"));
     s.push_back(red_sample(r({5, 3000}), false, {1}, "[5, 3000]"));
+    s.push_back(red_sample(r({5, 600}), false, {0}, "[5, 600] (several output tiles)"));
   }
   return s;
 }
