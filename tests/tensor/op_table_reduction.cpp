@@ -170,7 +170,6 @@ OpInfo extreme_dim_row(std::string name, bool is_max) {
           return static_cast<double>(ref_arg_extreme(v, is_max));
         })};
   };
-  info.differentiable = true;
   return info;
 }
 
@@ -312,7 +311,7 @@ OpInfo sort_row(std::string name, bool is_topk) {
   OpInfo info;
   info.name = std::move(name);
   info.dtypes = kAllDTypes;
-  info.differentiable = is_topk;
+  info.differentiable = true;  // the values (indices are not differentiable)
   info.samples = [is_topk](DType dt, std::mt19937_64& rng) {
     std::vector<Sample> out;
     for (const Sample& base : line_samples(dt, rng, -2, 2, true)) {
@@ -547,7 +546,8 @@ std::vector<OpInfo> reduction_op_infos() {
   rows.push_back(sort_row("sort", false));
   rows.push_back(sort_row("topk", true));
   for (OpInfo& r : rows)
-    if (r.name.rfind("arg", 0) == 0 || r.name == "all" || r.name == "any") r.differentiable = false;
+    if (r.name.rfind("arg", 0) == 0 || r.name == "all" || r.name == "any" || r.name == "prod_int")
+      r.differentiable = false;
   return rows;
 }
 
