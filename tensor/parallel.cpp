@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "tensor/cpu/gemm.h"
 #include "tensor/error.h"
 
 namespace mica {
@@ -15,6 +16,7 @@ void set_num_threads(int n) {
   MICA_CHECK(n >= 1, "set_num_threads: expected a positive thread count, got ", n);
   g_num_threads.store(n);
   omp_set_num_threads(n);
+  cpu::set_blas_num_threads(n);
 }
 
 int get_num_threads() {
