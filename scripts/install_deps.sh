@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libeigen3-dev libopenblas-dev libhdf5-dev
+  libeigen3-dev libopenblas-openmp-dev libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libpng-dev nlohmann-json3-dev
   dataset-fashion-mnist fortunes
