@@ -544,6 +544,17 @@ std::vector<OpInfo> reduction_op_infos() {
   rows.back().tol = sum_tol;
   rows.push_back(scan_row("cumprod", kAllDTypes, false));
   rows.push_back(sort_row("sort", false));
+  {  // argsort: the indices output of sort, against the same reference
+    OpInfo arg = sort_row("argsort", false);
+    auto sort_reference = arg.reference;
+    arg.run = [](const Sample& s) {
+      return std::vector<Tensor>{ops::argsort(s.inputs[0], s.ints[0], s.ints[1] != 0)};
+    };
+    arg.reference = [sort_reference](const Sample& s) {
+      return std::vector<Tensor>{sort_reference(s)[1]};
+    };
+    rows.push_back(arg);
+  }
   rows.push_back(sort_row("topk", true));
   for (OpInfo& r : rows)
     if (r.name.rfind("arg", 0) == 0 || r.name == "all" || r.name == "any" || r.name == "prod_int")
