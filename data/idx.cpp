@@ -24,8 +24,9 @@ void read_exact(gzFile f, void* dst, size_t n, const std::string& path, const ch
     const int got = gzread(f, p, chunk);
     int err = Z_OK;
     const char* msg = gzerror(f, &err);
-    MICA_CHECK(got > 0, "read_idx: ", path, ": truncated or corrupt while reading the ", what,
-               (err != Z_OK && err != Z_STREAM_END ? std::string(" (") + msg + ")" : std::string()));
+    MICA_CHECK(
+        got > 0, "read_idx: ", path, ": truncated or corrupt while reading the ", what,
+        (err != Z_OK && err != Z_STREAM_END ? std::string(" (") + msg + ")" : std::string()));
     p += got;
     n -= static_cast<size_t>(got);
   }
@@ -45,11 +46,20 @@ Tensor read_idx(const std::string& path) {
   MICA_CHECK(magic[0] == 0 && magic[1] == 0, "read_idx: ", path, " is not an IDX file (bad magic)");
   DType dtype;
   switch (magic[2]) {
-    case 0x08: dtype = kUInt8; break;
-    case 0x0C: dtype = kInt32; break;
-    case 0x0D: dtype = kFloat32; break;
-    case 0x0E: dtype = kFloat64; break;
-    default: MICA_FAIL("read_idx: ", path, ": unsupported IDX element type 0x", std::hex, int{magic[2]});
+    case 0x08:
+      dtype = kUInt8;
+      break;
+    case 0x0C:
+      dtype = kInt32;
+      break;
+    case 0x0D:
+      dtype = kFloat32;
+      break;
+    case 0x0E:
+      dtype = kFloat64;
+      break;
+    default:
+      MICA_FAIL("read_idx: ", path, ": unsupported IDX element type 0x", std::hex, int{magic[2]});
   }
   const int ndim = magic[3];
   MICA_CHECK(ndim >= 1 && ndim <= 8, "read_idx: ", path, ": bad number of dims ", ndim);
@@ -71,8 +81,8 @@ Tensor read_idx(const std::string& path) {
 }
 
 ImageLabelSet load_fashion_mnist(const std::string& split, const std::string& dir) {
-  MICA_CHECK(split == "train" || split == "test", "load_fashion_mnist: split must be 'train' or 'test', got '",
-             split, "'");
+  MICA_CHECK(split == "train" || split == "test",
+             "load_fashion_mnist: split must be 'train' or 'test', got '", split, "'");
   const std::string prefix = dir + "/" + (split == "train" ? "train" : "t10k");
   const std::string images = prefix + "-images-idx3-ubyte.gz";
   const std::string labels = prefix + "-labels-idx1-ubyte.gz";
@@ -80,9 +90,10 @@ ImageLabelSet load_fashion_mnist(const std::string& split, const std::string& di
     MICA_CHECK(std::filesystem::exists(p), "load_fashion_mnist: ", p,
                " not found; install Debian's package: apt-get install dataset-fashion-mnist");
   ImageLabelSet set{read_idx(images), read_idx(labels).to(kInt64)};
-  MICA_CHECK(set.images.dim() == 3 && set.labels.dim() == 1 && set.images.size(0) == set.labels.size(0),
-             "load_fashion_mnist: images ", shape_str(set.images.sizes()), " and labels ",
-             shape_str(set.labels.sizes()), " do not match");
+  MICA_CHECK(
+      set.images.dim() == 3 && set.labels.dim() == 1 && set.images.size(0) == set.labels.size(0),
+      "load_fashion_mnist: images ", shape_str(set.images.sizes()), " and labels ",
+      shape_str(set.labels.sizes()), " do not match");
   return set;
 }
 

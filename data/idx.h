@@ -22,6 +22,7 @@ inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mni
 
 // split: "train" (60000) or "test" (10000). dir defaults to Debian's install location; a missing
 // file gives an error that names the package to install (dataset-fashion-mnist).
-ImageLabelSet load_fashion_mnist(const std::string& split, const std::string& dir = kFashionMnistDir);
+ImageLabelSet load_fashion_mnist(const std::string& split,
+                                 const std::string& dir = kFashionMnistDir);
 
 }  // namespace mica::data

@@ -183,9 +183,9 @@ template <class F>
 decltype(auto) dispatch_all(DType t, const char* op, F&& f) {
   switch (t) {
     MICA_DTYPE_CASE(kBool)
-    MICA_DTYPE_CASE(kUInt8) MICA_DTYPE_CASE(kInt32) MICA_DTYPE_CASE(kInt64)
-        MICA_DTYPE_CASE(kFloat16) MICA_DTYPE_CASE(kBFloat16) MICA_DTYPE_CASE(kFloat32)
-            MICA_DTYPE_CASE(kFloat64)
+    MICA_DTYPE_CASE(kUInt8)
+    MICA_DTYPE_CASE(kInt32) MICA_DTYPE_CASE(kInt64) MICA_DTYPE_CASE(kFloat16)
+        MICA_DTYPE_CASE(kBFloat16) MICA_DTYPE_CASE(kFloat32) MICA_DTYPE_CASE(kFloat64)
   }
   MICA_FAIL(op, ": unsupported dtype ", dtype_name(t));
 }
@@ -194,9 +194,9 @@ template <class F>
 decltype(auto) dispatch_numeric(DType t, const char* op, F&& f) {
   switch (t) {
     MICA_DTYPE_CASE(kUInt8)
-    MICA_DTYPE_CASE(kInt32) MICA_DTYPE_CASE(kInt64) MICA_DTYPE_CASE(kFloat16)
-        MICA_DTYPE_CASE(kBFloat16) MICA_DTYPE_CASE(kFloat32) MICA_DTYPE_CASE(kFloat64) default
-        : break;
+    MICA_DTYPE_CASE(kInt32)
+    MICA_DTYPE_CASE(kInt64) MICA_DTYPE_CASE(kFloat16) MICA_DTYPE_CASE(kBFloat16)
+        MICA_DTYPE_CASE(kFloat32) MICA_DTYPE_CASE(kFloat64) default : break;
   }
   MICA_FAIL(op, ": not supported for dtype ", dtype_name(t));
 }

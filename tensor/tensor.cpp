@@ -178,7 +178,10 @@ Tensor Tensor::squeeze(int64_t d) const {
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
-  d = wrap_dim(d, dim() + 1, "unsqueeze");
+  MICA_CHECK(d >= -(dim() + 1) && d <= dim(), "unsqueeze: dim ", d,
+             " is out of range for a tensor ", "with ", dim(), " dims (expected in [", -(dim() + 1),
+             ", ", dim(), "])");
+  if (d < 0) d += dim() + 1;
   Shape sz = sizes(), st = strides();
   const int64_t new_stride = d < dim() ? sizes()[d] * strides()[d] : 1;
   sz.insert(sz.begin() + d, 1);

@@ -26,6 +26,15 @@ void check_cpu(const char* op, std::initializer_list<const Tensor*> ts) {
                " yet (the CUDA backend arrives with its own issue)");
 }
 
+Tensor apply_requires_grad(Tensor t, const TensorOptions& opts) {
+  if (opts.requires_grad()) {
+    MICA_CHECK(is_floating(opts.dtype()), "requires_grad: only floating tensors can require ",
+               "gradients, got ", dtype_name(opts.dtype()));
+    t.set_requires_grad(true);
+  }
+  return t;
+}
+
 std::string describe(const Tensor& t) {
   if (!t.defined()) return "undefined";
   return ::mica::detail::str_cat(dtype_name(t.dtype()), " ", shape_str(t.sizes()), " on ",

@@ -5,17 +5,13 @@
 
 #include "tensor/cpu/copy.h"
 #include "tensor/cpu/loops.h"
+#include "tensor/ops/common.h"
 
 namespace mica {
 
 namespace {
 Tensor finish(Tensor t, const TensorOptions& opts) {
-  if (opts.requires_grad()) {
-    MICA_CHECK(is_floating(opts.dtype()), "requires_grad: only floating tensors can require ",
-               "gradients, got ", dtype_name(opts.dtype()));
-    t.set_requires_grad(true);
-  }
-  return t;
+  return ops::detail::apply_requires_grad(std::move(t), opts);
 }
 }  // namespace
 

@@ -23,14 +23,8 @@ void check_floating(const char* op, DType dtype) {
              "float64), got ", dtype_name(dtype));
 }
 
-// Applies opts.requires_grad to a freshly filled tensor.
 Tensor finish(Tensor t, const TensorOptions& opts) {
-  if (opts.requires_grad()) {
-    MICA_CHECK(is_floating(opts.dtype()), "requires_grad: only floating tensors can require ",
-               "gradients, got ", dtype_name(opts.dtype()));
-    t.set_requires_grad(true);
-  }
-  return t;
+  return ops::detail::apply_requires_grad(std::move(t), opts);
 }
 
 // Refuses in-place fills of tensors where several elements share one memory location.

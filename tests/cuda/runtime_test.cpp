@@ -18,7 +18,8 @@ TEST(CudaRuntime, RoundTripCopyPreservesValuesAndDtype) {
   EXPECT_TRUE(dev.is_cuda());
   Tensor back = dev.cpu();
   ASSERT_EQ(back.sizes(), host.sizes());
-  for (int64_t i = 0; i < host.numel(); ++i) EXPECT_EQ(back.data_ptr<float>()[i], host.data_ptr<float>()[i]);
+  for (int64_t i = 0; i < host.numel(); ++i)
+    EXPECT_EQ(back.data_ptr<float>()[i], host.data_ptr<float>()[i]);
   // dtype conversion on the way in, strided source
   Tensor strided = host.slice(0, 0, 20, 3);
   Tensor dev64 = strided.to(Device(kCUDA), kFloat64);

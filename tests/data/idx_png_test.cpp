@@ -86,7 +86,8 @@ TEST(FashionMnist, MissingFilesNameThePackage) {
 
 TEST(Png, WritesWhatLibpngReadsBack) {
   Tensor img = empty({5, 7, 3}, kUInt8);
-  for (int64_t i = 0; i < img.numel(); ++i) img.data_ptr<uint8_t>()[i] = static_cast<uint8_t>(i * 7);
+  for (int64_t i = 0; i < img.numel(); ++i)
+    img.data_ptr<uint8_t>()[i] = static_cast<uint8_t>(i * 7);
   const auto path = scratch("img.png");
   write_png(path, img);
   png_image desc{};

@@ -87,7 +87,8 @@ TEST(Factory, Errors) {
   EXPECT_MICA_ERROR(empty({2, -1}), "empty", "[2, -1]");
   EXPECT_MICA_ERROR(arange(0, 5, 0), "arange", "step");
   EXPECT_MICA_ERROR(arange(5, 0, 1), "arange", "inconsistent");
-  EXPECT_MICA_ERROR(zeros({2}, TensorOptions(kInt64).requires_grad(true)), "requires_grad", "int64");
+  EXPECT_MICA_ERROR(zeros({2}, TensorOptions(kInt64).requires_grad(true)), "requires_grad",
+                    "int64");
   EXPECT_MICA_ERROR(from_vector(std::vector<float>{1, 2, 3}, {2, 2}), "view", "[2, 2]", "3");
   EXPECT_MICA_ERROR(linspace(0, 1, -1), "linspace");
 }
@@ -137,7 +138,7 @@ TEST(Conversion, ToDtypeRoundsAndTruncates) {
   EXPECT_EQ(values(f.to(kInt64)), (std::vector<double>{-1, 0, 2}));
   EXPECT_EQ(values(f.to(kBool)), (std::vector<double>{1, 1, 1}));
   Tensor same = f.to(kFloat32);
-  EXPECT_TRUE(same.is_same(f));  // no-op conversion returns the same tensor
+  EXPECT_TRUE(same.is_same(f));                          // no-op conversion returns the same tensor
   Tensor h = tensor({1.0f + 1.0f / 2048}).to(kFloat16);  // a tie: rounds to even (1.0)
   EXPECT_EQ(h.item<float>(), 1.0f);
 }

@@ -43,7 +43,8 @@ Tensor parse_tensor(const nlohmann::json& j) {
 std::vector<GoldenCase> load_golden(const std::string& name) {
   const std::string path = std::string(MICA_TEST_FIXTURE_DIR) + "/golden/" + name + ".json";
   std::ifstream in(path);
-  MICA_CHECK(in.good(), "golden: cannot open ", path, " (regenerate with /usr/bin/python3 scripts/gen_fixtures.py)");
+  MICA_CHECK(in.good(), "golden: cannot open ", path,
+             " (regenerate with /usr/bin/python3 scripts/gen_fixtures.py)");
   nlohmann::json doc;
   try {
     in >> doc;

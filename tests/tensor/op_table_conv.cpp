@@ -11,16 +11,6 @@ namespace mica::test {
 
 namespace {
 
-// A strided (every other column) view holding t's values.
-Tensor strided_cols(const Tensor& t) {
-  Shape big = t.sizes();
-  big.back() *= 2;
-  Tensor buf = zeros(big, t.options());
-  Tensor v = buf.slice(-1, 0, big.back(), 2);
-  v.copy_(t);
-  return v;
-}
-
 // 4-d element access in double.
 struct View4 {
   std::vector<double> v;

@@ -11,15 +11,6 @@ namespace mica::test {
 
 namespace {
 
-Tensor strided_cols(const Tensor& t) {
-  Shape big = t.sizes();
-  big.back() *= 2;
-  Tensor buf = zeros(big, t.options());
-  Tensor v = buf.slice(-1, 0, big.back(), 2);
-  v.copy_(t);
-  return v;
-}
-
 // Element (p, y, x) of a [P, H, W] view of an [N, C, H, W] (or [C, H, W]) tensor.
 struct Planes {
   std::vector<double> v;

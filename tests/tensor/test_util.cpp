@@ -44,6 +44,10 @@ Tensor non_contiguous(const Tensor& t) {
     // materialize the transpose, then view it back transposed: same values, swapped strides
     return t.transpose(-1, -2).contiguous().transpose(-1, -2);
   }
+  return strided_cols(t);
+}
+
+Tensor strided_cols(const Tensor& t) {
   Shape big = t.sizes();
   if (big.empty()) return t;
   big.back() *= 2;

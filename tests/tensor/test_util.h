@@ -28,6 +28,9 @@ Tensor rand_tensor(const Shape& shape, DType dtype, std::mt19937_64& rng, double
 // element of the last dim) or, for >= 2 dims, a transposed copy viewed back.
 Tensor non_contiguous(const Tensor& t);
 
+// The same values as a strided view: every other element of the last dim of a bigger buffer.
+Tensor strided_cols(const Tensor& t);
+
 // Row-major values as double (any dtype, any strides, CPU or CUDA).
 std::vector<double> values(const Tensor& t);
 // A float64 (or given dtype) tensor from row-major values.

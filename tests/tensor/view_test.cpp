@@ -163,6 +163,7 @@ TEST(Views, ErrorMessages) {
   EXPECT_MICA_ERROR(b.permute({0}), "permute", "[3, 4]");
   EXPECT_MICA_ERROR(b.transpose(0, 2), "transpose", "dim 2");
   EXPECT_MICA_ERROR(b.unsqueeze(2).t(), "t", "[3, 4, 1]");
+  EXPECT_MICA_ERROR(b.unsqueeze(3), "unsqueeze", "dim 3", "with 2 dims", "[-3, 2]");
   EXPECT_MICA_ERROR(b.select(0, 3), "select", "index 3", "size 3");
   EXPECT_MICA_ERROR(b.select(1, -5), "select", "index -5", "size 4");
   EXPECT_MICA_ERROR(b.narrow(1, 2, 3), "narrow", "size 4");
