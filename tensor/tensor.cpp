@@ -1,6 +1,8 @@
 // Tensor metadata accessors and view methods (views share storage and the version counter).
 #include "tensor/tensor.h"
 
+#include "tensor/autograd_hooks.h"
+
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -27,6 +29,19 @@ Tensor Tensor::make_view(Shape sizes, Shape strides, int64_t storage_offset) con
 }
 
 namespace {
+// Attaches the view's backward when autograd needs it (see tensor/autograd_hooks.h).
+Tensor record_view(const Tensor& base, Tensor out, const ViewRecord& rec) {
+  if (needs_autograd(base)) autograd_hooks("view").record_view(base, out, rec);
+  return out;
+}
+
+Shape transpose_perm(int64_t n, int64_t d0, int64_t d1) {
+  Shape perm(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+  std::swap(perm[static_cast<size_t>(d0)], perm[static_cast<size_t>(d1)]);
+  return perm;
+}
+
 // Replaces a -1 in shape with the size that keeps numel; checks the product.
 Shape infer_size(const Shape& shape, int64_t numel, const char* op, const Shape& from) {
   Shape out = shape;
@@ -88,13 +103,15 @@ Tensor Tensor::view(const Shape& shape) const {
   MICA_CHECK(st.has_value(), "view: shape ", shape_str(new_sizes), " is incompatible with the ",
              "strides ", shape_str(strides()), " of a tensor of shape ", shape_str(sizes()),
              " (use reshape, which copies when needed)");
-  return make_view(new_sizes, *st, storage_offset());
+  return record_view(*this, make_view(new_sizes, *st, storage_offset()),
+                     {.kind = ViewKind::View, .sizes = sizes()});
 }
 
 Tensor Tensor::reshape(const Shape& shape) const {
   const Shape new_sizes = infer_size(shape, numel(), "reshape", sizes());
   if (auto st = view_strides(sizes(), strides(), new_sizes))
-    return make_view(new_sizes, *st, storage_offset());
+    return record_view(*this, make_view(new_sizes, *st, storage_offset()),
+                       {.kind = ViewKind::View, .sizes = sizes()});
   return contiguous().view(new_sizes);
 }
 
@@ -111,7 +128,8 @@ Tensor Tensor::permute(const Shape& dims) const {
     sz[i] = sizes()[d];
     st[i] = strides()[d];
   }
-  return make_view(sz, st, storage_offset());
+  return record_view(*this, make_view(sz, st, storage_offset()),
+                     {.kind = ViewKind::Permute, .sizes = sizes(), .dims = dims});
 }
 
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
@@ -122,7 +140,9 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
   Shape sz = sizes(), st = strides();
   std::swap(sz[d0], sz[d1]);
   std::swap(st[d0], st[d1]);
-  return make_view(sz, st, storage_offset());
+  return record_view(
+      *this, make_view(sz, st, storage_offset()),
+      {.kind = ViewKind::Permute, .sizes = sizes(), .dims = transpose_perm(n, d0, d1)});
 }
 
 Tensor Tensor::t() const {
@@ -154,7 +174,8 @@ Tensor Tensor::expand(const Shape& shape) const {
       st[i] = 0;
     }
   }
-  return make_view(sz, st, storage_offset());
+  return record_view(*this, make_view(sz, st, storage_offset()),
+                     {.kind = ViewKind::Expand, .sizes = sizes()});
 }
 
 Tensor Tensor::squeeze() const {
@@ -164,7 +185,8 @@ Tensor Tensor::squeeze() const {
       sz.push_back(sizes()[i]);
       st.push_back(strides()[i]);
     }
-  return make_view(sz, st, storage_offset());
+  return record_view(*this, make_view(sz, st, storage_offset()),
+                     {.kind = ViewKind::Squeeze, .sizes = sizes()});
 }
 
 Tensor Tensor::squeeze(int64_t d) const {
@@ -174,7 +196,8 @@ Tensor Tensor::squeeze(int64_t d) const {
   Shape sz = sizes(), st = strides();
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
-  return make_view(sz, st, storage_offset());
+  return record_view(*this, make_view(sz, st, storage_offset()),
+                     {.kind = ViewKind::Squeeze, .sizes = sizes()});
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
@@ -186,7 +209,8 @@ Tensor Tensor::unsqueeze(int64_t d) const {
   const int64_t new_stride = d < dim() ? sizes()[d] * strides()[d] : 1;
   sz.insert(sz.begin() + d, 1);
   st.insert(st.begin() + d, new_stride);
-  return make_view(sz, st, storage_offset());
+  return record_view(*this, make_view(sz, st, storage_offset()),
+                     {.kind = ViewKind::Unsqueeze, .sizes = sizes()});
 }
 
 Tensor Tensor::flatten(int64_t start, int64_t end) const {
@@ -223,7 +247,9 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
   Shape sz = sizes(), st = strides();
   sz[d] = (end - start + step - 1) / step;
   st[d] = strides()[d] * step;
-  return make_view(sz, st, storage_offset() + start * strides()[d]);
+  return record_view(
+      *this, make_view(sz, st, storage_offset() + start * strides()[d]),
+      {.kind = ViewKind::Slice, .sizes = sizes(), .dim = d, .start = start, .step = step});
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
@@ -247,7 +273,8 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   Shape sz = sizes(), st = strides();
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
-  return make_view(sz, st, storage_offset() + index * strides()[d]);
+  return record_view(*this, make_view(sz, st, storage_offset() + index * strides()[d]),
+                     {.kind = ViewKind::Select, .sizes = sizes(), .dim = d, .start = index});
 }
 
 Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
@@ -271,7 +298,9 @@ Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
     }
   sz.push_back(len);
   st.push_back(strides()[dim1] + strides()[dim2]);
-  return make_view(sz, st, off);
+  return record_view(
+      *this, make_view(sz, st, off),
+      {.kind = ViewKind::Diagonal, .sizes = sizes(), .dims = {dim1, dim2}, .start = offset});
 }
 
 Tensor Tensor::as_strided(const Shape& sz, const Shape& st, int64_t offset) const {
@@ -292,7 +321,46 @@ Tensor Tensor::as_strided(const Shape& sz, const Shape& st, int64_t offset) cons
   MICA_CHECK(empty || max_index < capacity, "as_strided: sizes ", shape_str(sz), ", strides ",
              shape_str(st), " and offset ", offset, " reach element ", max_index,
              " but the storage holds ", capacity);
-  return make_view(sz, st, offset);
+  return record_view(*this, make_view(sz, st, offset),
+                     {.kind = ViewKind::AsStrided, .sizes = sizes()});
+}
+
+// ---- autograd methods: forwarded to the autograd layer's hooks ----
+Tensor& Tensor::requires_grad_(bool r) {
+  MICA_CHECK(!r || is_floating(dtype()),
+             "requires_grad_: only floating tensors can require gradients, got ",
+             dtype_name(dtype()));
+  if (!r && requires_grad() && autograd_hooks_installed())
+    MICA_CHECK(autograd_hooks("requires_grad_").is_leaf(*this),
+               "requires_grad_: can only change the flag of a ",
+               "leaf tensor (this one was computed by ", grad_fn_name(), "); use detach()");
+  checked()->set_requires_grad(r);
+  return *this;
+}
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  autograd_hooks("backward").backward(*this, gradient, retain_graph, create_graph);
+}
+Tensor Tensor::grad() const {
+  return autograd_hooks_installed() ? autograd_hooks("grad").grad(*this) : Tensor();
+}
+void Tensor::set_grad(const Tensor& g) const {
+  autograd_hooks("set_grad").set_grad(*this, g);
+}
+bool Tensor::is_leaf() const {
+  return !autograd_hooks_installed() || autograd_hooks("is_leaf").is_leaf(*this);
+}
+void Tensor::retain_grad() const {
+  autograd_hooks("retain_grad").retain_grad(*this);
+}
+Tensor Tensor::detach() const {
+  if (autograd_hooks_installed()) return autograd_hooks("detach").detach(*this);
+  return make_view(sizes(), strides(), storage_offset());
+}
+int64_t Tensor::register_hook(std::function<Tensor(const Tensor&)> fn) const {
+  return autograd_hooks("register_hook").register_hook(*this, std::move(fn));
+}
+std::string Tensor::grad_fn_name() const {
+  return autograd_hooks_installed() ? autograd_hooks("grad_fn").grad_fn_name(*this) : "";
 }
 
 }  // namespace mica

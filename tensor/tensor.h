@@ -3,8 +3,10 @@
 // API of autograd/).
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "tensor/options.h"
@@ -45,10 +47,29 @@ class Tensor {
   uint64_t version() const { return checked()->version(); }
   void bump_version() const { checked()->bump_version(); }
   bool requires_grad() const { return checked()->requires_grad(); }
+  // Raw flag setter (no checks); users call requires_grad_.
   Tensor& set_requires_grad(bool r) {
     checked()->set_requires_grad(r);
     return *this;
   }
+
+  // ---- autograd (implemented by the autograd layer through tensor/autograd_hooks.h) ----
+  // Marks a leaf as needing gradients (floating dtypes only).
+  Tensor& requires_grad_(bool r = true);
+  // Backpropagates from this tensor (a scalar, or with an explicit gradient of its shape).
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
+                bool create_graph = false) const;
+  // The accumulated gradient of a leaf (or of a tensor that called retain_grad); undefined if none.
+  Tensor grad() const;
+  void set_grad(const Tensor& g) const;
+  bool is_leaf() const;
+  void retain_grad() const;
+  // The same data without history (shares storage and version counter).
+  Tensor detach() const;
+  // fn(grad) runs when this tensor's gradient is computed; returning a defined tensor replaces it.
+  int64_t register_hook(std::function<Tensor(const Tensor&)> fn) const;
+  // Name of the node that produced this tensor ("AddBackward"), or "" for leaves.
+  std::string grad_fn_name() const;
 
   // ---- element access ----
   // Typed pointer to element 0; T must match dtype (throws otherwise).

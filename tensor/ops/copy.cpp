@@ -1,6 +1,7 @@
 // Tensor methods that copy or convert: copy_, fill_, contiguous, clone, to(dtype/device), item.
 #include <cstring>
 
+#include "tensor/autograd_hooks.h"
 #include "tensor/cpu/copy.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/ops/common.h"
@@ -50,19 +51,31 @@ Tensor& Tensor::copy_(const Tensor& src_in) {
   MICA_CHECK(broadcast_shapes(src.sizes(), shape, "copy_") == shape, "copy_: source shape ",
              shape_str(src.sizes()), " cannot be broadcast to destination shape ",
              shape_str(shape));
-  if (overlaps(*this, src) && !is_same(src)) src = src.clone();
+  const bool record = needs_autograd(*this) || needs_autograd(src);
+  if (record) autograd_hooks("copy_").before_inplace(*this, "copy_");
+  if (overlaps(*this, src) && !is_same(src)) {
+    BelowAutogradGuard raw;
+    src = src.clone();
+  }
   if (is_same(src)) return *this;
-  Tensor expanded = src.expand(shape);
+  Tensor expanded;
+  {
+    BelowAutogradGuard raw;  // the expansion is part of copy_'s own (recorded) backward
+    expanded = src.expand(shape);
+  }
   if (is_cpu() && src.is_cpu()) {
     cpu::copy(*this, expanded);
   } else {
     copy_across(*this, src.sizes() == shape ? src : expanded.contiguous());
   }
   bump_version();
+  if (record) autograd_hooks("copy_").after_copy_(*this, src_in);
   return *this;
 }
 
 Tensor& Tensor::fill_(const Scalar& v) {
+  const bool record = needs_autograd(*this);
+  if (record) autograd_hooks("fill_").before_inplace(*this, "fill_");
   if (is_cpu()) {
     cpu::fill(*this, v);
   } else {
@@ -71,6 +84,7 @@ Tensor& Tensor::fill_(const Scalar& v) {
     copy_across(*this, host);
   }
   bump_version();
+  if (record) autograd_hooks("fill_").after_copy_(*this, Tensor());
   return *this;
 }
 
@@ -85,6 +99,7 @@ Tensor Tensor::clone() const {
   } else {
     copy_across(out, *this);
   }
+  if (needs_autograd(*this)) autograd_hooks("clone").record_copy(*this, out, CopyKind::Clone);
   return out;
 }
 
@@ -97,7 +112,13 @@ Tensor Tensor::to(Device d) const {
 Tensor Tensor::to(Device d, DType t) const {
   if (d == device() && t == dtype()) return *this;
   Tensor out = empty(sizes(), TensorOptions(t).device(d));
-  out.copy_(*this);
+  {
+    BelowAutogradGuard raw;
+    out.copy_(*this);
+  }
+  if (needs_autograd(*this))
+    autograd_hooks("to").record_copy(*this, out,
+                                     d == device() ? CopyKind::ToDtype : CopyKind::ToDevice);
   return out;
 }
 
