@@ -37,6 +37,7 @@ struct PngState {
   png_uint_32 width = 0, height = 0;
   int channels = 0, bit_depth = 0, color_type = 0;
   size_t rowbytes = 0;
+  size_t stored_rowbytes = 0;  // a row as the file stores it (before expansion)
   // writing
   std::FILE* file = nullptr;
   png_bytepp rows = nullptr;
@@ -65,6 +66,7 @@ bool read_header_stage(PngState* s, ImageReadMode mode) {
   png_set_read_fn(s->png, s, read_from_memory);
   png_set_user_limits(s->png, 1u << 24, 1u << 24);
   png_read_info(s->png, s->info);
+  s->stored_rowbytes = png_get_rowbytes(s->png, s->info);
   const int type = png_get_color_type(s->png, s->info);
   const int depth = png_get_bit_depth(s->png, s->info);
   const bool has_trns = png_get_valid(s->png, s->info, PNG_INFO_tRNS) != 0;
@@ -148,7 +150,7 @@ Tensor read_png(const std::string& path, ImageReadMode mode) {
   MICA_CHECK(s.rowbytes == row, "read_png: ", path, ": unexpected row size ", s.rowbytes);
   // Deflate expands at most ~1032x, so a header promising far more pixels than the file could
   // hold is corrupt; checking first avoids allocating for it.
-  const uint64_t raw = (row + 1) * s.height;
+  const uint64_t raw = (uint64_t{s.stored_rowbytes} + 1) * s.height;
   MICA_CHECK(raw / 1100 <= s.size, "read_png: ", path, ": header declares ", s.width, "x", s.height,
              " pixels, more than its ", s.size, " bytes can hold");
 

@@ -207,5 +207,27 @@ TEST(Wav, RejectsMalformedFiles) {
   expect_error([] { read_wav("/nonexistent/a.wav"); }, {"not found"});
 }
 
+TEST(Wav, MutatedHeadersThrowOrRead) {
+  // Each header byte (and a few past it) overwritten with several values, including chunk
+  // sizes: read_wav returns audio or throws mica::Error, never reads out of bounds.
+  Tensor w = ops::sub(rand({2, 8}), 0.5);
+  for (WavEncoding enc : {WavEncoding::PCM16, WavEncoding::Float32}) {
+    write_wav(scratch("m.wav"), w, 8000, enc);
+    const std::string bytes = bytes_of(scratch("m.wav"));
+    for (size_t i = 0; i < 70 && i < bytes.size(); ++i) {
+      for (unsigned char v : {0x00, 0x01, 0x7F, 0xFF}) {
+        std::string m = bytes;
+        m[i] = static_cast<char>(v);
+        put_bytes(scratch("mut.wav"), m);
+        try {
+          const WavAudio a = read_wav(scratch("mut.wav"));
+          EXPECT_EQ(a.waveform.dim(), 2);
+        } catch (const Error&) {
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mica::data
