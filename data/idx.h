@@ -1,5 +1,5 @@
-// IDX files (the MNIST/Fashion-MNIST format), plain or gzip-compressed, and the Fashion-MNIST
-// helper that finds Debian's dataset-fashion-mnist files.
+// IDX files (the MNIST/Fashion-MNIST format), plain or gzip-compressed, the Fashion-MNIST helper
+// that finds Debian's dataset-fashion-mnist files, and the MNIST helper.
 #pragma once
 
 #include <string>
@@ -10,7 +10,9 @@ namespace mica::data {
 
 // Reads an IDX file (big-endian header: magic 0x0000TTNN, NN dims, then sizes) into a tensor
 // of its element type (uint8 -> kUInt8, int32 -> kInt32, float32 -> kFloat32, float64 -> kFloat64).
-// Files ending in .gz are decompressed. Throws mica::Error naming the path on any problem.
+// gzip-compressed files are decompressed (whatever their name). Throws mica::Error naming the
+// path on any problem: a bad magic, a dims product past 2^48 bytes, fewer data bytes than the
+// header declares (a large declared size is read in steps, never allocated up front).
 Tensor read_idx(const std::string& path);
 
 struct ImageLabelSet {
@@ -24,5 +26,9 @@ inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mni
 // file gives an error that names the package to install (dataset-fashion-mnist).
 ImageLabelSet load_fashion_mnist(const std::string& split,
                                  const std::string& dir = kFashionMnistDir);
+
+// The same for MNIST files (same names and layout) in dir; MNIST has no Debian package, so the
+// directory is required.
+ImageLabelSet load_mnist(const std::string& split, const std::string& dir);
 
 }  // namespace mica::data
