@@ -1,8 +1,12 @@
 // mica's public API in one header: #include <mica/mica.h> (installed) or "mica.h" (in tree).
 #pragma once
 
+#include "data/collate.h"
+#include "data/dataloader.h"
+#include "data/dataset.h"
 #include "data/idx.h"
 #include "data/png.h"
+#include "data/sampler.h"
 #include "tensor/allocator.h"
 #include "tensor/ops.h"
 #include "tensor/parallel.h"
