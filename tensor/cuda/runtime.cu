@@ -71,4 +71,24 @@ void synchronize(int device) {
   MICA_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
+void* pinned_allocate(size_t nbytes) {
+  void* p = nullptr;
+  const cudaError_t err = cudaMallocHost(&p, nbytes == 0 ? 1 : nbytes);
+  if (err == cudaErrorMemoryAllocation) {
+    cudaGetLastError();
+    MICA_FAIL("cuda pinned_allocate: cannot page-lock ", nbytes, " bytes of host memory");
+  }
+  MICA_CUDA_CHECK(err);
+  return p;
+}
+
+void pinned_free(void* ptr) {
+  MICA_CUDA_CHECK(cudaFreeHost(ptr));
+}
+
+void copy_host_to_device_async(void* dst, const void* src, size_t nbytes, int device) {
+  DeviceGuard g(device);
+  MICA_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, cudaStreamLegacy));
+}
+
 }  // namespace mica::cuda

@@ -15,5 +15,11 @@ void copy_host_to_device(void* dst, const void* src, size_t nbytes, int device);
 void copy_device_to_host(void* dst, const void* src, size_t nbytes, int device);
 void copy_device_to_device(void* dst, const void* src, size_t nbytes, int device);
 void synchronize(int device);
+// Page-locked host memory (for fast, asynchronous host-to-device copies), and a copy that is
+// queued on the device's legacy default stream (so kernels launched later see its result) and
+// returns at once: src must stay allocated until the copy has run (synchronize(device)).
+void* pinned_allocate(size_t nbytes);
+void pinned_free(void* ptr);
+void copy_host_to_device_async(void* dst, const void* src, size_t nbytes, int device);
 
 }  // namespace mica::cuda

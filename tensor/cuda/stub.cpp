@@ -29,4 +29,14 @@ void synchronize(int) {
   MICA_FAIL("cuda synchronize: mica was built without CUDA");
 }
 
+void* pinned_allocate(size_t) {
+  MICA_FAIL("cuda pinned_allocate: mica was built without CUDA");
+}
+void pinned_free(void*) {
+  MICA_FAIL("cuda pinned_free: mica was built without CUDA");
+}
+void copy_host_to_device_async(void*, const void*, size_t, int) {
+  MICA_FAIL("async copy to cuda: mica was built without CUDA");
+}
+
 }  // namespace mica::cuda
