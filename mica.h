@@ -3,6 +3,11 @@
 
 #include "data/idx.h"
 #include "data/png.h"
+#include "data/tokenizer/bpe.h"
+#include "data/tokenizer/chat_template.h"
+#include "data/tokenizer/collate.h"
+#include "data/tokenizer/pre_tokenize.h"
+#include "data/tokenizer/tokenizer.h"
 #include "tensor/allocator.h"
 #include "tensor/ops.h"
 #include "tensor/parallel.h"
