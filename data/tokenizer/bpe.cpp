@@ -142,6 +142,8 @@ void ByteLevelBPETokenizer::bpe(std::string_view piece, std::vector<int64_t>& ou
 
 void ByteLevelBPETokenizer::encode_ordinary(std::string_view text,
                                             std::vector<int64_t>& out) const {
+  MICA_CHECK(!tokens_.empty(),
+             "ByteLevelBPETokenizer::encode: empty tokenizer (load or train one)");
   std::vector<std::string_view> pieces;
   gpt2_pre_tokenize(text, pieces);
   std::vector<int64_t> ids;

@@ -23,7 +23,7 @@ namespace mica::data {
 struct BPETrainerOptions {
   int64_t vocab_size = 1024;  // special tokens + 256 bytes + merges; training stops there
   int64_t min_frequency = 2;  // pairs seen fewer times in the corpus are never merged
-  std::vector<std::string> special_tokens;  // ids 0, 1, ...; never split, never learned over
+  std::vector<std::string> special_tokens = {};  // ids 0, 1, ...; never split, never learned over
 };
 
 class ByteLevelBPETokenizer : public Tokenizer {

@@ -23,12 +23,13 @@ enum class Padding {
 
 struct PaddingOptions {
   Padding padding = Padding::kLongest;
-  std::optional<int64_t> max_length;  // kMaxLength's length and the truncation limit
-  bool truncation = false;            // cut sequences longer than max_length
+  // kMaxLength's length and the truncation limit.
+  std::optional<int64_t> max_length = std::nullopt;
+  bool truncation = false;  // cut sequences longer than max_length
   Side padding_side = Side::kRight;
   Side truncation_side = Side::kRight;  // kRight keeps the start, kLeft the end
   // Pad id; batch_encode defaults to the tokenizer's pad token. Needed unless kNone.
-  std::optional<int64_t> pad_token_id;
+  std::optional<int64_t> pad_token_id = std::nullopt;
   int64_t pad_to_multiple_of = 1;  // round the padded length up to a multiple of this
 };
 
@@ -54,9 +55,11 @@ struct LMExample {
 };
 
 struct LMCollatorOptions {
-  std::optional<int64_t> pad_token_id;  // required (its value never reaches the loss)
-  std::optional<int64_t> max_length;    // longer examples keep their first max_length tokens
-  bool mask_prompt = true;              // prompt tokens get ignore_index in the labels
+  // Required (its value never reaches the loss: the mask and labels hide it).
+  std::optional<int64_t> pad_token_id = std::nullopt;
+  // Longer examples keep their first max_length tokens.
+  std::optional<int64_t> max_length = std::nullopt;
+  bool mask_prompt = true;  // prompt tokens get ignore_index in the labels
   // false: labels[t] is the token at t (Hugging Face's convention: the model shifts). true:
   // labels[t] is the token at t + 1, the target of position t (the last token gets
   // ignore_index), so that cross_entropy(logits [B*T, V], labels [B*T]) is the LM loss.

@@ -74,7 +74,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
 
 struct CharTokenizerOptions {
   bool bytes = false;  // units: raw bytes (true) or UTF-8 code points (false; invalid bytes alone)
-  std::vector<std::string> special_tokens;  // ids 0, 1, ... in this order
+  std::vector<std::string> special_tokens = {};  // ids 0, 1, ... in this order
   // Stands for units outside the vocabulary (a special token, added when missing); empty: such
   // units make encode throw.
   std::string unk_token = "<unk>";

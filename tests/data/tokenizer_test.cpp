@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "data/tokenizer/bpe.h"
 #include "data/tokenizer/pre_tokenize.h"
@@ -191,6 +192,23 @@ TEST(Gpt2Tokenizer, RoundTripsArbitraryUtf8AndInvalidBytes) {
   // A long run of one class (one piece of 20000 bytes) stays fast and exact.
   const std::string long_run(20000, 'a');
   EXPECT_EQ(tok.decode(tok.encode(long_run)), long_run);
+}
+
+TEST(Gpt2Tokenizer, ConcurrentEncodesAgree) {
+  const ByteLevelBPETokenizer tok = gpt2();  // fresh cache, shared by the threads
+  std::vector<std::string> texts;
+  for (uint64_t seed = 0; seed < 8; ++seed) texts.push_back(random_bytes(3000, 1000 + seed));
+  std::vector<Ids> want;
+  for (const auto& t : texts) want.push_back(ByteLevelBPETokenizer(gpt2()).encode(t));
+  std::vector<Ids> got(texts.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < texts.size(); ++i)
+    threads.emplace_back([&, i] {
+      for (int rep = 0; rep < 3; ++rep) got[i] = tok.encode(texts[i]);
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(got, want);
+  EXPECT_THROW(ByteLevelBPETokenizer().encode("x"), Error);
 }
 
 TEST(Gpt2Tokenizer, SpecialTokens) {
