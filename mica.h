@@ -2,7 +2,11 @@
 #pragma once
 
 #include "data/idx.h"
+#include "data/metrics.h"
+#include "data/plot.h"
 #include "data/png.h"
+#include "data/progress.h"
+#include "data/run.h"
 #include "tensor/allocator.h"
 #include "tensor/ops.h"
 #include "tensor/parallel.h"
