@@ -85,19 +85,20 @@ double parse_double(const std::string& s, const std::string& where, const std::s
 
 std::string record_line_jsonl(const MetricsRecord& r) {
   std::string line = "{\"step\": " + std::to_string(r.step) + ", \"time\": " + json::number(r.time);
-  for (const auto& [k, v] : r.values) line += ", " + json::quote(k) + ": " + json::number(v);
+  for (const auto& [k, v] : r.values)
+    line.append(", ").append(json::quote(k)).append(": ").append(json::number(v));
   return line + "}\n";
 }
 
 std::string csv_header(const std::vector<std::string>& columns) {
   std::string h = "step,time";
-  for (const auto& c : columns) h += "," + csv_field(c);
+  for (const auto& c : columns) h.append(",").append(csv_field(c));
   return h + "\n";
 }
 
 std::string record_line_csv(const MetricsRecord& r, const std::vector<std::string>& columns) {
   std::string line = std::to_string(r.step) + "," + json::number(r.time);
-  for (const auto& c : columns) line += "," + (r.has(c) ? csv_number(r.get(c)) : std::string());
+  for (const auto& c : columns) line.append(",").append(r.has(c) ? csv_number(r.get(c)) : "");
   return line + "\n";
 }
 

@@ -117,7 +117,7 @@ Ticks log_ticks(double lo, double hi, int target) {
     const double v = std::pow(10.0, k);
     if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) && (k - k0) % every == 0) t.at.push_back(v);
   }
-  if (t.at.size() < 3 && decades <= 2) {  // narrow range: 1-2-5 multiples too
+  if (t.at.size() < 3 && decades <= 3) {  // narrow range: 1-2-5 multiples too
     t.at.clear();
     for (int k = k0; k <= k1; ++k)
       for (double m : {1.0, 2.0, 5.0}) {

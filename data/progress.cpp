@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <ostream>
+#include <iostream>
 
 #include "tensor/error.h"
 
@@ -114,14 +114,21 @@ ProgressBar::ProgressBar(int64_t total, ProgressOptions options)
   MICA_CHECK(opt_.plain_percent >= 0 && opt_.plain_percent <= 100,
              "ProgressBar: plain_percent must be in [0, 100], got ", opt_.plain_percent);
   if (!opt_.clock) opt_.clock = steady_seconds;
-  tty_ =
-      opt_.tty >= 0 ? opt_.tty == 1 : opt_.stream == nullptr && ::isatty(::fileno(opt_.file)) == 1;
+  // The descriptor behind the output: std::cout/std::cerr/std::clog map to 1 and 2.
+  int fd = -1;
+  if (opt_.stream == nullptr) {
+    fd = ::fileno(opt_.file);
+  } else if (opt_.stream == &std::cout) {
+    fd = 1;
+  } else if (opt_.stream == &std::cerr || opt_.stream == &std::clog) {
+    fd = 2;
+  }
+  tty_ = opt_.tty >= 0 ? opt_.tty == 1 : fd >= 0 && ::isatty(fd) == 1;
   ascii_ = opt_.ascii >= 0 ? opt_.ascii == 1 : !(tty_ && utf8_locale());
   if (opt_.width <= 0) {
     int cols = 0;
     winsize ws{};
-    if (tty_ && opt_.stream == nullptr && ::ioctl(::fileno(opt_.file), TIOCGWINSZ, &ws) == 0)
-      cols = ws.ws_col;
+    if (tty_ && fd >= 0 && ::ioctl(fd, TIOCGWINSZ, &ws) == 0) cols = ws.ws_col;
     if (cols <= 0 && tty_) {
       if (const char* c = std::getenv("COLUMNS")) cols = std::atoi(c);
     }
@@ -180,6 +187,15 @@ void ProgressBar::update(int64_t n, const Scalars& metrics) {
   if (print) draw(false);
 }
 
+void ProgressBar::print(const std::string& message) {
+  if (tty_ && !closed_) {
+    write("\r\x1b[K" + message + "\n");
+    draw(false);
+  } else {
+    write(message + "\n");
+  }
+}
+
 void ProgressBar::close() {
   if (closed_) return;
   closed_ = true;
@@ -192,18 +208,20 @@ std::string ProgressBar::line() const {
   const double elapsed = std::max(now() - start_, 0.0);
   const double rate = elapsed > 0 ? static_cast<double>(n_) / elapsed : 0;
   std::string desc = opt_.desc.empty() ? "" : opt_.desc + ": ";
+  // Appends rather than operator+ chains (GCC 12 warns falsely on those: -Wrestrict).
   std::string stats;
   if (total_ > 0) {
-    stats = " " + std::to_string(n_) + "/" + std::to_string(total_) + " [" +
-            format_duration(elapsed) + "<" +
-            format_duration(rate > 0 ? static_cast<double>(std::max<int64_t>(total_ - n_, 0)) / rate
-                                     : NAN) +
-            ", " + format_rate(rate, opt_.unit);
+    const double left = static_cast<double>(std::max<int64_t>(total_ - n_, 0));
+    stats.append(" ").append(std::to_string(n_)).append("/").append(std::to_string(total_));
+    stats.append(" [").append(format_duration(elapsed)).append("<");
+    stats.append(format_duration(rate > 0 ? left / rate : NAN));
   } else {
-    stats = std::to_string(n_) + opt_.unit + " [" + format_duration(elapsed) + ", " +
-            format_rate(rate, opt_.unit);
+    stats.append(std::to_string(n_)).append(opt_.unit).append(" [");
+    stats.append(format_duration(elapsed));
   }
-  for (const auto& [key, value] : metrics_) stats += ", " + key + "=" + format_metric(value);
+  stats.append(", ").append(format_rate(rate, opt_.unit));
+  for (const auto& [key, value] : metrics_)
+    stats.append(", ").append(key).append("=").append(format_metric(value));
   stats += "]";
   const auto width = static_cast<size_t>(opt_.width);
   if (total_ <= 0) return cut_columns(desc + stats, width);

@@ -23,13 +23,13 @@ struct ProgressOptions {
   std::string unit = "it";         // rate unit: 12.3it/s or 4.56s/it
   FILE* file = stderr;             // where to write when `stream` is null
   std::ostream* stream = nullptr;  // overrides `file` when set
-  int tty = -1;                  // -1: detect (isatty on `file`; streams are not TTYs), 0/1: force
-  int ascii = -1;                // -1: Unicode blocks on a UTF-8 TTY, else '#'; 0/1: force
-  int width = 0;                 // line width; 0: the terminal's (TTY) or 100 (plain lines)
-  double redraw_interval = 0.1;  // TTY: at most one redraw per this many seconds
-  double plain_interval = 30.0;  // plain: a line at least every this many seconds...
-  int plain_percent = 10;        // ...and at every multiple of this percentage (known total)
-  SecondsClock clock{};          // default: std::chrono::steady_clock
+  int tty = -1;                    // -1: detect (isatty: `file`, std::cout, std::cerr), 0/1: force
+  int ascii = -1;                  // -1: Unicode blocks on a UTF-8 TTY, else '#'; 0/1: force
+  int width = 0;                   // line width; 0: the terminal's (TTY) or 100 (plain lines)
+  double redraw_interval = 0.1;    // TTY: at most one redraw per this many seconds
+  double plain_interval = 30.0;    // plain: a line at least every this many seconds...
+  int plain_percent = 10;          // ...and at every multiple of this percentage (known total)
+  SecondsClock clock{};            // default: std::chrono::steady_clock
 };
 
 class ProgressBar {
@@ -44,6 +44,8 @@ class ProgressBar {
   void update(int64_t n = 1, const Scalars& metrics = {});
   void set_metrics(const Scalars& metrics);  // merges, without advancing or drawing
   void set_description(std::string desc);
+  // Prints a message line without garbling the bar (TTY: above it, then the bar is redrawn).
+  void print(const std::string& message);
   // Draws the final line (TTY: in place, then a newline) and stops drawing. Idempotent.
   void close();
 

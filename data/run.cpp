@@ -196,7 +196,7 @@ code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px}
 std::string figure(const Image& im, bool samples) {
   // Small sample grids (28x28 digits) are scaled up by whole factors, without blurring.
   const uint32_t longest = std::max<uint32_t>({im.width, im.height, 1});
-  const uint32_t k = samples ? std::clamp<uint32_t>(480 / longest, 1, 8) : 1;
+  const uint32_t k = samples ? std::clamp<uint32_t>(720 / longest, 1, 8) : 1;
   const std::string stem = im.name.substr(0, im.name.size() - 4);
   return "<figure><img" + std::string(samples && k > 1 ? " class=\"pixel\"" : "") + " width=\"" +
          std::to_string(im.width * k) + "\" height=\"" + std::to_string(im.height * k) +
@@ -351,17 +351,24 @@ fs::path write_report(const fs::path& dir, const ReportOptions& options) {
   if (options.auto_plots) {
     for (const auto& m : names) {
       Series s = metric_series(records, m);
-      double lo = INFINITY, hi = -INFINITY;
+      double lo = INFINITY, hi = -INFINITY, variation = 0, prev = NAN;
       size_t finite = 0;
-      for (double y : s.y)
-        if (std::isfinite(y)) lo = std::min(lo, y), hi = std::max(hi, y), ++finite;
+      for (double y : s.y) {
+        if (!std::isfinite(y)) continue;
+        lo = std::min(lo, y), hi = std::max(hi, y), ++finite;
+        if (std::isfinite(prev)) variation += std::abs(y - prev);
+        prev = y;
+      }
       if (finite == 0) continue;
+      // Noisy (the path goes up and down its range many times, like a minibatch loss):
+      // smoothed. A schedule such as the learning rate is drawn as it is.
+      const bool noisy = finite > 100 && hi > lo && variation > 4 * (hi - lo);
       fs::create_directories(dir / "plots");
       save_plot((dir / "plots" / ("metric-" + file_part(m) + ".png")).string(), {s},
                 {.title = m,
-                 .log_y = lo > 0 && hi / lo > 20,
+                 .log_y = lo > 0 && hi / lo > 50,
                  .legend = false,
-                 .smooth = finite > 100 ? 0.6 : 0.0});
+                 .smooth = noisy ? 0.6 : 0.0});
     }
   }
 

@@ -32,7 +32,7 @@ struct RunOptions {
 
 struct ReportOptions {
   // Also (re)draw plots/metric-<name>.png for every logged metric (log-y when a positive
-  // metric spans more than a decade, smoothed when it has many points).
+  // metric spans more than a factor 50, smoothed when it is long and noisy).
   bool auto_plots = true;
 };
 

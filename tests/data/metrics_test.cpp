@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "data/metrics_json.h"
 #include "mica.h"
 
 namespace mica::data {
@@ -178,6 +179,31 @@ TEST(Metrics, MalformedFilesAreRejectedWithLineNumbers) {
   std::ofstream(header) << "epoch,loss\n1,2\n";
   EXPECT_THROW(read_metrics(header.string()), Error);
   EXPECT_THROW(read_metrics(scratch("missing.jsonl").string()), Error);
+}
+
+TEST(Metrics, JsonParserRejectsEveryTruncationCleanly) {
+  const std::string good =
+      "{\"a\": [1, {\"b\": null}], \"s\": \"x\\u00e9\\ud83d\\ude00\\n\", \"n\": -1.5e+3, "
+      "\"t\": true}";
+  const json::Object o = json::parse_object(good, "test");
+  ASSERT_EQ(o.size(), 4u);
+  EXPECT_EQ(o[0].second.kind, json::Value::kRaw);
+  EXPECT_EQ(o[0].second.text, "[1, {\"b\": null}]");
+  EXPECT_EQ(o[1].second.text, "x\xc3\xa9\xf0\x9f\x98\x80\n");  // e-acute, an emoji, a newline
+  EXPECT_DOUBLE_EQ(o[2].second.number, -1500);
+  EXPECT_TRUE(o[3].second.boolean);
+  // Every proper prefix is malformed: each must throw mica::Error (never crash or over-read).
+  for (size_t n = 0; n < good.size(); ++n)
+    EXPECT_THROW(json::parse_object(good.substr(0, n), "test"), Error) << n;
+  for (const char* bad : {"{\"a\": 01}", "{\"a\": 1,}", "{'a': 1}", "{\"a\": 1} x",
+                          "{\"a\": \"\\x\"}", "{\"a\": tru}", "{\"a\": -}", "{\"a\": 1.}", "[1]"})
+    EXPECT_THROW(json::parse_object(bad, "test"), Error) << bad;
+  std::string deep;  // nesting far past the parser's depth limit: an error, not a stack overflow
+  for (int i = 0; i < 10000; ++i) deep += "{\"a\": ";
+  EXPECT_THROW(json::parse_object(deep, "test"), Error);
+  EXPECT_THROW(
+      json::parse_object("{\"a\": " + std::string(100, '[') + std::string(100, ']') + "}", "test"),
+      Error);
 }
 
 TEST(Metrics, SniffsFormatWithoutExtension) {

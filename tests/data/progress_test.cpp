@@ -168,6 +168,22 @@ TEST(Progress, FormattingHelpers) {
   EXPECT_EQ(format_metric(-INFINITY), "-inf");
 }
 
+TEST(Progress, PrintKeepsTheBarIntact) {
+  std::ostringstream tty, plain;
+  FakeClock clock;
+  ProgressBar a(4, {.stream = &tty, .tty = 1, .ascii = 1, .width = 60, .clock = clock.fn()});
+  a.update(2);
+  a.print("epoch 1 done");
+  // The bar's row is cleared, the message gets its own line, the bar comes back under it.
+  const std::string s = tty.str();
+  const size_t msg = s.find("\r\x1b[Kepoch 1 done\n\r");
+  ASSERT_NE(msg, std::string::npos) << s;
+  EXPECT_NE(s.find("2/4", msg), std::string::npos);
+  ProgressBar b(4, {.stream = &plain, .tty = 0, .clock = clock.fn()});
+  b.print("hello");
+  EXPECT_EQ(plain.str(), "hello\n");
+}
+
 TEST(Progress, RejectsBadUse) {
   std::ostringstream out;
   ProgressBar bar(3, {.stream = &out, .tty = 0});
