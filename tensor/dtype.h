@@ -175,6 +175,7 @@ std::ostream& operator<<(std::ostream& os, const Scalar& s);
 DType result_type(DType t, const Scalar& s);
 
 // ---- dispatch: call f.template operator()<T>() with the C++ type of a runtime dtype ----
+// clang-format off
 #define MICA_DTYPE_CASE(D, ...) \
   case D:                       \
     return f.template operator()<typename CppTypeOf<D>::type>();
@@ -184,8 +185,12 @@ decltype(auto) dispatch_all(DType t, const char* op, F&& f) {
   switch (t) {
     MICA_DTYPE_CASE(kBool)
     MICA_DTYPE_CASE(kUInt8)
-    MICA_DTYPE_CASE(kInt32) MICA_DTYPE_CASE(kInt64) MICA_DTYPE_CASE(kFloat16)
-        MICA_DTYPE_CASE(kBFloat16) MICA_DTYPE_CASE(kFloat32) MICA_DTYPE_CASE(kFloat64)
+    MICA_DTYPE_CASE(kInt32)
+    MICA_DTYPE_CASE(kInt64)
+    MICA_DTYPE_CASE(kFloat16)
+    MICA_DTYPE_CASE(kBFloat16)
+    MICA_DTYPE_CASE(kFloat32)
+    MICA_DTYPE_CASE(kFloat64)
   }
   MICA_FAIL(op, ": unsupported dtype ", dtype_name(t));
 }
@@ -195,8 +200,12 @@ decltype(auto) dispatch_numeric(DType t, const char* op, F&& f) {
   switch (t) {
     MICA_DTYPE_CASE(kUInt8)
     MICA_DTYPE_CASE(kInt32)
-    MICA_DTYPE_CASE(kInt64) MICA_DTYPE_CASE(kFloat16) MICA_DTYPE_CASE(kBFloat16)
-        MICA_DTYPE_CASE(kFloat32) MICA_DTYPE_CASE(kFloat64) default : break;
+    MICA_DTYPE_CASE(kInt64)
+    MICA_DTYPE_CASE(kFloat16)
+    MICA_DTYPE_CASE(kBFloat16)
+    MICA_DTYPE_CASE(kFloat32)
+    MICA_DTYPE_CASE(kFloat64)
+    default: break;
   }
   MICA_FAIL(op, ": not supported for dtype ", dtype_name(t));
 }
@@ -205,7 +214,10 @@ template <class F>
 decltype(auto) dispatch_floating(DType t, const char* op, F&& f) {
   switch (t) {
     MICA_DTYPE_CASE(kFloat16)
-    MICA_DTYPE_CASE(kBFloat16) MICA_DTYPE_CASE(kFloat32) MICA_DTYPE_CASE(kFloat64) default : break;
+    MICA_DTYPE_CASE(kBFloat16)
+    MICA_DTYPE_CASE(kFloat32)
+    MICA_DTYPE_CASE(kFloat64)
+    default: break;
   }
   MICA_FAIL(op, ": expected a floating dtype (float16, bfloat16, float32, float64), got ",
             dtype_name(t));
@@ -213,9 +225,13 @@ decltype(auto) dispatch_floating(DType t, const char* op, F&& f) {
 // Integer dtypes only (indices).
 template <class F>
 decltype(auto) dispatch_index(DType t, const char* op, F&& f) {
-  switch (t) { MICA_DTYPE_CASE(kInt32) MICA_DTYPE_CASE(kInt64) default : break; }
+  switch (t) {
+    MICA_DTYPE_CASE(kInt32)
+    MICA_DTYPE_CASE(kInt64)
+    default: break; }
   MICA_FAIL(op, ": indices must be int64 or int32, got ", dtype_name(t));
 }
+// clang-format on
 #undef MICA_DTYPE_CASE
 
 }  // namespace mica
