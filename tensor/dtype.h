@@ -228,7 +228,8 @@ decltype(auto) dispatch_index(DType t, const char* op, F&& f) {
   switch (t) {
     MICA_DTYPE_CASE(kInt32)
     MICA_DTYPE_CASE(kInt64)
-    default: break; }
+    default: break;
+  }
   MICA_FAIL(op, ": indices must be int64 or int32, got ", dtype_name(t));
 }
 // clang-format on
