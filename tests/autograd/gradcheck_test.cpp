@@ -332,6 +332,9 @@ TEST(GradcheckReduction, AllDimsZeroDimAndBroadcastInputs) {
   const Tensor s = leaf({}, 5101);
   EXPECT_TRUE(Gradcheck(unary_fn([](const Tensor& t) { return sum(t); }), {s}));
   EXPECT_TRUE(Gradcheck(unary_fn([](const Tensor& t) { return mean(t); }), {s}));
+  // a 0-d tensor reduced over dim 0 / -1 (as in PyTorch)
+  EXPECT_TRUE(Gradcheck(unary_fn([](const Tensor& t) { return mica::sum(t, 0); }), {s}));
+  EXPECT_TRUE(Gradcheck(unary_fn([](const Tensor& t) { return mica::mean(t, -1, true); }), {s}));
   EXPECT_TRUE(Gradcheck(unary_fn([](const Tensor& t) {
                           return mean(t.expand({2, 3}), 1);
                         }),
@@ -492,6 +495,14 @@ TEST(GradcheckNN, CrossEntropy) {
       };
       EXPECT_TRUE(Gradcheck(fn, {c.logits}));
     }
+  }
+  // Unbatched: logits [C], a 0-d target.
+  for (R r : {R::Mean, R::Sum, R::None}) {
+    const Tensor t0 = from_vector(std::vector<int64_t>{3}, Shape{});
+    const TensorFn fn = [&t0, r](const Ins& x) -> Outs {
+      return {cross_entropy(x[0], t0, r, -100, 0.1)};
+    };
+    EXPECT_TRUE(Gradcheck(fn, {leaf({5}, 9010, -2, 2)}));
   }
   // Logits that are themselves computed (the loss of a linear layer).
   const TensorFn lin = [&](const Ins& x) -> Outs {
