@@ -124,10 +124,11 @@ GradcheckResult gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inp
       if (t.defined() && t.requires_grad()) wrt.push_back(t);
     if (!GradMode::is_enabled()) {  // numerical evaluation: recompute with a graph, then drop it
       AutoGradMode on(true);
+      // gradcheck hands detached copies here: which of them need grad comes from extended.
       std::vector<Tensor> fresh;
-      for (const Tensor& t : xs) {
-        Tensor c = t.detach();
-        if (t.requires_grad()) c.requires_grad_(true);
+      for (size_t i = 0; i < xs.size(); ++i) {
+        Tensor c = xs[i].defined() ? xs[i].detach() : xs[i];
+        if (extended[i].defined() && extended[i].requires_grad()) c.requires_grad_(true);
         fresh.push_back(c);
       }
       std::vector<Tensor> fresh_in(fresh.begin(),

@@ -30,8 +30,8 @@ Tensor record_softmax(bool log, const Tensor& x, int64_t dim, Tensor out) {
   if (auto node = make_node<SoftmaxBackward>({&x})) {
     node->log = log;
     node->dim = dim;
+    set_history(out, node);  // before saving out: a saved output keeps its grad_fn for unpack
     node->y = SavedVariable(out, true);
-    set_history(out, node);
   }
   return out;
 }

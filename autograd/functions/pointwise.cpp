@@ -98,10 +98,10 @@ Tensor unary(const char* name, const Tensor& a, Tensor out, bool save_x, bool sa
              std::function<Tensor(const Tensor&, const Tensor&, const Tensor&)> formula) {
   if (auto node = make_node<UnaryBackward>({&a})) {
     node->node_name = name;
+    node->formula = std::move(formula);
+    set_history(out, node);  // before saving out: a saved output keeps its grad_fn for unpack
     if (save_x) node->x = SavedVariable(a, false);
     if (save_y) node->y = SavedVariable(out, true);
-    node->formula = std::move(formula);
-    set_history(out, node);
   }
   return out;
 }
@@ -228,8 +228,8 @@ Tensor pow(const Tensor& a, const Tensor& exponent) {
   if (auto node = make_node<PowTensorBackward>({&a, &exponent})) {
     node->a = SavedVariable(a, false);
     node->e = SavedVariable(exponent, false);
+    set_history(out, node);  // before saving out (see unary())
     node->y = SavedVariable(out, true);
-    set_history(out, node);
   }
   return out;
 }

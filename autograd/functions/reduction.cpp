@@ -17,7 +17,10 @@ std::vector<int64_t> reduced_dims(const ops::Dims& dims, int64_t ndim) {
   if (dims.empty()) {
     for (int64_t d = 0; d < ndim; ++d) out.push_back(d);
   } else {
-    for (int64_t d : dims.vec()) out.push_back(wrap_dim(d, ndim, "sum"));
+    for (int64_t d : dims.vec()) {
+      const int64_t w = wrap_dim(d, ndim, "sum");
+      if (ndim > 0) out.push_back(w);  // a 0-d tensor's dim 0 / -1 has no size to reduce
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
