@@ -4,8 +4,8 @@
 //   Tensor exp(const Tensor& x) {
 //     Tensor out = raw([&] { return ops::exp(x); });
 //     if (auto node = make_node<ExpBackward>({&x})) {
+//       set_history(out, node);  // first, so the saved output keeps its history (double backward)
 //       node->result = SavedVariable(out, /*is_output=*/true);
-//       set_history(out, node);
 //     }
 //     return out;
 //   }

@@ -16,10 +16,11 @@
 #include "tensor/ops/sort.h"
 #include "tensor/tensor.h"
 
-namespace mica::ops {
+namespace mica {
 
 // A list of dims to reduce over: `{}` (all dims), `1`, `{0, 2}` or a std::vector<int64_t>, like
-// PyTorch's IntArrayRef.
+// PyTorch's IntArrayRef. Declared in namespace mica (not ops) so that argument-dependent lookup
+// on a Dims argument does not pull the raw ops::sum next to the differentiable mica::sum.
 class Dims {
  public:
   Dims() = default;
@@ -33,6 +34,9 @@ class Dims {
  private:
   std::vector<int64_t> dims_;
 };
+
+namespace ops {
+using mica::Dims;
 
 // x: any shape. Results: x's shape with the reduced dims removed (keepdim: kept with size 1).
 // sum/prod: dtype, when given, converts x first (like torch.sum(x, dtype=...)).
@@ -72,4 +76,5 @@ Tensor any(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 // shape, keeping x's dtype; returns x itself when the shapes already match.
 Tensor sum_to(const Tensor& x, const Shape& shape);
 
-}  // namespace mica::ops
+}  // namespace ops
+}  // namespace mica
