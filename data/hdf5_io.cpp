@@ -343,4 +343,23 @@ Tensor Hdf5Array::load_all() const {
   return get_range(0, size());
 }
 
+Hdf5Dataset::Hdf5Dataset(const std::string& path, const std::vector<std::string>& names) {
+  MICA_CHECK(!names.empty(), "Hdf5Dataset: ", path, ": no dataset names given");
+  for (const std::string& name : names) {
+    arrays_.emplace_back(name, Hdf5Array(path, name));
+    const int64_t n = arrays_.back().second.size();
+    MICA_CHECK(arrays_.size() == 1 || n == size_, "Hdf5Dataset: ", path, ": '", name, "' has ", n,
+               " examples but '", arrays_.front().first, "' has ", size_);
+    size_ = n;
+  }
+}
+
+Example Hdf5Dataset::get(int64_t index) const {
+  MICA_CHECK(index >= 0 && index < size_, "Hdf5Dataset: index ", index, " is out of range for ",
+             size_, " examples");
+  Example e;
+  for (const auto& [name, array] : arrays_) e.add(name, array.get(index));
+  return e;
+}
+
 }  // namespace mica::data

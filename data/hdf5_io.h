@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset.h"
 #include "tensor/tensor.h"
 
 namespace mica::data {
@@ -60,6 +61,20 @@ class Hdf5Array {
   std::string path_, name_;
   Shape shape_;
   DType dtype_ = kFloat32;
+};
+
+// HDF5 arrays as a Dataset: named fields, each an Hdf5Array with the same N, read lazily one
+// example at a time (safe from DataLoader worker threads). Example: Hdf5Dataset(path,
+// {"images", "labels"}) gives Example{{"images", [*item]}, {"labels", [*item]}}.
+class Hdf5Dataset : public Dataset {
+ public:
+  Hdf5Dataset(const std::string& path, const std::vector<std::string>& names);
+  int64_t size() const override { return size_; }
+  Example get(int64_t index) const override;
+
+ private:
+  std::vector<std::pair<std::string, Hdf5Array>> arrays_;
+  int64_t size_ = 0;
 };
 
 }  // namespace mica::data

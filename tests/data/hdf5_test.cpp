@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "data/dataloader.h"
 #include "data/hdf5_io.h"
 #include "tensor/ops.h"
 
@@ -175,6 +176,35 @@ TEST(Hdf5, ClearErrors) {
   expect_error([&] { read_hdf5(text, "x"); }, {"not an HDF5 file"});
   expect_error([&] { write_hdf5(text, "x", ones({1}), {.append = true}); }, {"not an HDF5 file"});
   expect_error([&] { write_hdf5(path, "", ones({1})); }, {"empty dataset name"});
+}
+
+}  // namespace
+}  // namespace mica::data
+
+namespace mica::data {
+namespace {
+
+TEST(Hdf5Dataset, ServesNamedFieldsThroughTheDataLoader) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("mica_hdf5_dataset_" + std::to_string(::getpid()) + ".h5"))
+                               .string();
+  write_hdf5(path, "images", arange(0.0, 24.0, 1.0).view({6, 2, 2}));
+  write_hdf5(path, "labels", arange(6), {.append = true});
+  auto ds = std::make_shared<Hdf5Dataset>(path, std::vector<std::string>{"images", "labels"});
+  ASSERT_EQ(ds->size(), 6);
+  const Example e = ds->get(4);
+  EXPECT_EQ(e["images"].sizes(), (Shape{2, 2}));
+  EXPECT_EQ(e["images"].select(0, 1).select(0, 1).item<float>(), 19.0f);
+  EXPECT_EQ(e["labels"].item<int64_t>(), 4);
+  int64_t seen = 0;
+  for (const Batch& b : DataLoader(ds, {.batch_size = 4, .num_workers = 2}))
+    seen += b["labels"].size(0);
+  EXPECT_EQ(seen, 6);
+  EXPECT_THROW(ds->get(6), Error);
+  ds.reset();  // closes the file before writing to it again
+  write_hdf5(path, "short", arange(3), {.append = true});
+  EXPECT_THROW(Hdf5Dataset(path, {"images", "short"}), Error);
+  std::filesystem::remove(path);
 }
 
 }  // namespace
