@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "data_test_util.h"
 #include "mica.h"
 #include "tensor/cuda/runtime.h"
 
@@ -64,20 +65,6 @@ std::vector<int64_t> flat(const Seen& s) {
   std::vector<int64_t> out;
   for (const auto& b : s.labels) out.insert(out.end(), b.begin(), b.end());
   return out;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 // Runs f on another thread and fails the whole test binary if it has not returned in time

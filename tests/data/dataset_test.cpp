@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "data_test_util.h"
 #include "mica.h"
 
 namespace mica::data {
@@ -15,20 +16,6 @@ std::vector<int64_t> ints(const Tensor& t) {
   const Tensor c = t.to(kInt64).contiguous();
   const int64_t* p = c.data_ptr<int64_t>();
   return std::vector<int64_t>(p, p + c.numel());
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 std::shared_ptr<TensorDataset> range_dataset(int64_t n) {  // x: [n, 2] = (i, 10 i), y: [n] = i

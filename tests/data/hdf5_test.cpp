@@ -13,6 +13,7 @@
 
 #include "data/dataloader.h"
 #include "data/hdf5_io.h"
+#include "data_test_util.h"
 #include "tensor/ops.h"
 
 namespace mica::data {
@@ -24,23 +25,6 @@ std::string scratch(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("mica_hdf5_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return (dir / name).string();
-}
-
-template <class F>
-void expect_error(F&& f, std::initializer_list<const char*> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no mica::Error thrown";
-  } catch (const Error& e) {
-    for (const char* frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "'" << frag << "' not in: " << e.what();
-  }
-}
-
-bool bit_equal(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && a.sizes() == b.sizes() &&
-         std::memcmp(a.contiguous().raw_data(), b.contiguous().raw_data(), a.nbytes()) == 0;
 }
 
 TEST(Hdf5, EveryDtypeRoundTrips) {

@@ -14,6 +14,7 @@
 #include "data/idx.h"
 #include "data/png.h"
 #include "data/text.h"
+#include "data_test_util.h"
 #include "tensor/ops.h"
 
 namespace mica::data {
@@ -26,19 +27,6 @@ fs::path scratch(const std::string& name) {
       fs::temp_directory_path() / ("mica_readers_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return dir / name;
-}
-
-// Expects f() to throw a mica::Error whose message contains every fragment.
-template <class F>
-void expect_error(F&& f, std::initializer_list<const char*> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no mica::Error thrown";
-  } catch (const Error& e) {
-    for (const char* frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "'" << frag << "' not in: " << e.what();
-  }
 }
 
 std::string bytes_of(const fs::path& p) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "data/transforms.h"
+#include "data_test_util.h"
 #include "tensor/ops.h"
 
 namespace mica::data::transforms {
@@ -15,16 +16,6 @@ std::vector<float> values(const Tensor& t) {
 
 Tensor image(std::vector<float> v, const Shape& shape) {
   return from_vector(v, shape);
-}
-
-template <class F>
-void expect_error(F&& f, const char* fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "no mica::Error thrown";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
 }
 
 TEST(Transforms, ToTensorScalesAndMovesChannelsFirst) {

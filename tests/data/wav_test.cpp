@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "data/wav.h"
+#include "data_test_util.h"
 #include "tensor/ops.h"
 
 namespace mica::data {
@@ -48,23 +49,6 @@ std::string fmt_body(int tag, int channels, int rate, int bits) {
 }
 std::string riff(const std::string& chunks) {
   return "RIFF" + le(4 + chunks.size(), 4) + "WAVE" + chunks;
-}
-
-template <class F>
-void expect_error(F&& f, std::initializer_list<const char*> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no mica::Error thrown";
-  } catch (const Error& e) {
-    for (const char* frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "'" << frag << "' not in: " << e.what();
-  }
-}
-
-bool bit_equal(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && a.sizes() == b.sizes() &&
-         std::memcmp(a.contiguous().raw_data(), b.contiguous().raw_data(), a.nbytes()) == 0;
 }
 
 TEST(Wav, Float32RoundTripsBitExactly) {
