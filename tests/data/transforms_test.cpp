@@ -47,16 +47,18 @@ TEST(Transforms, NormalizePerChannel) {
 
 TEST(Transforms, PadModes) {
   Tensor x = image({1, 2, 3, 4}, {1, 2, 2});
-  Tensor p = pad(x, {1});
+  Tensor p = transforms::pad(x, {1});
   EXPECT_EQ(p.sizes(), (Shape{1, 4, 4}));
   EXPECT_EQ(values(p), (std::vector<float>{0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0}));
   // {left, top, right, bottom}
-  EXPECT_EQ(values(pad(x, {1, 0, 0, 1}, PaddingMode::Constant, 9)),
+  EXPECT_EQ(values(transforms::pad(x, {1, 0, 0, 1}, PaddingMode::Constant, 9)),
             (std::vector<float>{9, 1, 2, 9, 3, 4, 9, 9, 9}));
   Tensor row = image({1, 2, 3}, {1, 1, 3});
-  EXPECT_EQ(values(pad(row, {1, 0}, PaddingMode::Reflect)), (std::vector<float>{2, 1, 2, 3, 2}));
-  EXPECT_EQ(values(pad(row, {2, 0}, PaddingMode::Edge)), (std::vector<float>{1, 1, 1, 2, 3, 3, 3}));
-  expect_error([&] { pad(x, {1, 2, 3}); }, "1, 2 or 4");
+  EXPECT_EQ(values(transforms::pad(row, {1, 0}, PaddingMode::Reflect)),
+            (std::vector<float>{2, 1, 2, 3, 2}));
+  EXPECT_EQ(values(transforms::pad(row, {2, 0}, PaddingMode::Edge)),
+            (std::vector<float>{1, 1, 1, 2, 3, 3, 3}));
+  expect_error([&] { transforms::pad(x, {1, 2, 3}); }, "1, 2 or 4");
 }
 
 TEST(Transforms, CenterCrop) {

@@ -11,16 +11,6 @@
 namespace mica::test {
 namespace {
 
-using ops::adaptive_avg_pool2d;
-using ops::avg_pool2d;
-using ops::conv1d;
-using ops::conv2d;
-using ops::conv_transpose2d;
-using ops::max_pool2d;
-using ops::max_pool2d_with_indices;
-using ops::upsample_bilinear2d;
-using ops::upsample_nearest2d;
-
 // Restores the thread count when a test changes it.
 struct ThreadGuard {
   int saved = get_num_threads();
@@ -31,15 +21,16 @@ TEST(Conv, ResultDTypesFollowTheInput) {
   std::mt19937_64 rng(1);
   for (DType dt : {kFloat32, kFloat64, kBFloat16, kFloat16}) {
     const Tensor x = rand_tensor({1, 2, 5, 5}, dt, rng), w = rand_tensor({3, 2, 3, 3}, dt, rng);
-    EXPECT_EQ(conv2d(x, w).dtype(), dt);
-    EXPECT_EQ(conv_transpose2d(x, rand_tensor({2, 3, 3, 3}, dt, rng)).dtype(), dt);
-    auto [v, i] = max_pool2d_with_indices(x, {2});
+    EXPECT_EQ(ops::conv2d(x, w).dtype(), dt);
+    EXPECT_EQ(ops::conv_transpose2d(x, rand_tensor({2, 3, 3, 3}, dt, rng)).dtype(), dt);
+    auto [v, i] = ops::max_pool2d_with_indices(x, {2});
     EXPECT_EQ(v.dtype(), dt);
     EXPECT_EQ(i.dtype(), kInt64);
-    EXPECT_EQ(avg_pool2d(x, {2}).dtype(), dt);
-    EXPECT_EQ(adaptive_avg_pool2d(x, {2}).dtype(), dt);
-    EXPECT_EQ(upsample_nearest2d(x, std::vector<int64_t>{7, 7}).dtype(), dt);
-    EXPECT_EQ(upsample_bilinear2d(x, std::nullopt, true, std::vector<double>{2.0}).dtype(), dt);
+    EXPECT_EQ(ops::avg_pool2d(x, {2}).dtype(), dt);
+    EXPECT_EQ(ops::adaptive_avg_pool2d(x, {2}).dtype(), dt);
+    EXPECT_EQ(ops::upsample_nearest2d(x, std::vector<int64_t>{7, 7}).dtype(), dt);
+    EXPECT_EQ(ops::upsample_bilinear2d(x, std::nullopt, true, std::vector<double>{2.0}).dtype(),
+              dt);
   }
 }
 
@@ -54,9 +45,9 @@ TEST(Conv, BatchParallelAndSerialPathsAgree) {
   const Tensor b = rand_tensor({6}, kFloat64, rng);
   const Tensor wt = rand_tensor({4, 3, 4, 4}, kFloat64, rng);
   auto run = [&] {
-    const Tensor y = conv2d(x, w, b, {2, 1}, {1}, {1, 2}, 2);
+    const Tensor y = ops::conv2d(x, w, b, {2, 1}, {1}, {1, 2}, 2);
     return std::vector<Tensor>{
-        y, conv_transpose2d(x, wt, Tensor(), {2}, {1}),
+        y, ops::conv_transpose2d(x, wt, Tensor(), {2}, {1}),
         ops::conv2d_backward_input(y, w, x.sizes(), {2, 1}, {1}, {1, 2}, 2),
         ops::conv2d_backward_weight(y, x, w.sizes(), {2, 1}, {1}, {1, 2}, 2)};
   };
@@ -72,12 +63,12 @@ TEST(Conv, BatchParallelAndSerialPathsAgree) {
   }
 }
 
-// <conv2d(x, w), g> = <x, backward_input(g, w)> = <w, backward_weight(g, x)>.
+// <ops::conv2d(x, w), g> = <x, backward_input(g, w)> = <w, backward_weight(g, x)>.
 TEST(Conv, BackwardOpsAreAdjointsOfConv2d) {
   std::mt19937_64 rng(3);
   const Tensor x = rand_tensor({2, 4, 7, 6}, kFloat64, rng);
   const Tensor w = rand_tensor({6, 2, 3, 2}, kFloat64, rng);
-  const Tensor y = conv2d(x, w, Tensor(), {2, 1}, {1, 2}, {1, 2}, 2);
+  const Tensor y = ops::conv2d(x, w, Tensor(), {2, 1}, {1, 2}, {1, 2}, 2);
   const Tensor g = rand_tensor(y.sizes(), kFloat64, rng);
   auto dot = [](const Tensor& a, const Tensor& b) {
     const auto va = values(a), vb = values(b);
@@ -96,8 +87,8 @@ TEST(Conv, Conv1dMatchesConv2dOfHeightOne) {
   std::mt19937_64 rng(4);
   const Tensor x = rand_tensor({2, 3, 11}, kFloat64, rng),
                w = rand_tensor({4, 3, 3}, kFloat64, rng);
-  const Tensor a = conv1d(x, w, Tensor(), {2}, {1}, {2});
-  const Tensor b = conv2d(x.unsqueeze(2), w.unsqueeze(2), Tensor(), {1, 2}, {0, 1}, {1, 2});
+  const Tensor a = ops::conv1d(x, w, Tensor(), {2}, {1}, {2});
+  const Tensor b = ops::conv2d(x.unsqueeze(2), w.unsqueeze(2), Tensor(), {1, 2}, {0, 1}, {1, 2});
   EXPECT_EQ(a.sizes(), (Shape{2, 4, 5}));
   EXPECT_TRUE(all_close(a, b.squeeze(2), {0, 0}));
 }
@@ -105,7 +96,7 @@ TEST(Conv, Conv1dMatchesConv2dOfHeightOne) {
 TEST(Pool, MaxPoolPropagatesNaNAndPointsAtIt) {
   Tensor x = zeros({1, 1, 2, 4});
   x.data_ptr<float>()[5] = std::numeric_limits<float>::quiet_NaN();  // (1, 1)
-  auto [v, i] = max_pool2d_with_indices(x, {2});
+  auto [v, i] = ops::max_pool2d_with_indices(x, {2});
   const auto vv = values(v), iv = values(i);
   EXPECT_TRUE(std::isnan(vv[0]));
   EXPECT_EQ(iv[0], 5);
@@ -115,51 +106,56 @@ TEST(Pool, MaxPoolPropagatesNaNAndPointsAtIt) {
 
 TEST(Pool, MaxPoolOfMinusInfinityPointsInsideTheInput) {
   const Tensor x = full({1, 1, 3, 3}, -std::numeric_limits<double>::infinity(), kFloat64);
-  auto [v, i] = max_pool2d_with_indices(x, {2}, {2}, {1});
+  auto [v, i] = ops::max_pool2d_with_indices(x, {2}, {2}, {1});
   EXPECT_EQ(values(i), (std::vector<double>{0, 1, 3, 4}));
 }
 
 TEST(Conv, ErrorMessages) {
   const Tensor x = zeros({1, 4, 5, 5}), w = zeros({8, 3, 3, 3});
-  EXPECT_MICA_ERROR(conv2d(x, w, Tensor(), {1}, {0}, {1}, 2), "conv2d", "[1, 4, 5, 5]",
+  EXPECT_MICA_ERROR(ops::conv2d(x, w, Tensor(), {1}, {0}, {1}, 2), "conv2d", "[1, 4, 5, 5]",
                     "[8, 3, 3, 3]", "groups=2", "6");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 6, 5, 5}), zeros({7, 3, 3, 3}), Tensor(), {1}, {0}, {1}, 2),
-                    "conv2d", "[7, 3, 3, 3]", "not divisible by groups=2");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 2, 2}), zeros({2, 3, 3, 3})), "conv2d", "[1, 3, 2, 2]",
+  EXPECT_MICA_ERROR(
+      ops::conv2d(zeros({1, 6, 5, 5}), zeros({7, 3, 3, 3}), Tensor(), {1}, {0}, {1}, 2), "conv2d",
+      "[7, 3, 3, 3]", "not divisible by groups=2");
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 2, 2}), zeros({2, 3, 3, 3})), "conv2d", "[1, 3, 2, 2]",
                     "[2, 3, 3, 3]", "kernel size [3, 3]", "padded input size [2, 2]");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 6, 6}), zeros({2, 3, 3, 3}), Tensor(), {1}, {0}, {3}),
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 6, 6}), zeros({2, 3, 3, 3}), Tensor(), {1}, {0}, {3}),
                     "conv2d", "kernel size [7, 7]");
-  EXPECT_MICA_ERROR(conv2d(zeros({3, 5, 5, 5, 5}), w), "conv2d", "[3, 5, 5, 5, 5]");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3})), "conv2d", "weight", "[2, 3, 3]");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), zeros({3})), "conv2d", "bias",
-                    "[2]", "[3]");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), Tensor(), {0}), "conv2d",
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({3, 5, 5, 5, 5}), w), "conv2d", "[3, 5, 5, 5, 5]");
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3})), "conv2d", "weight",
+                    "[2, 3, 3]");
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), zeros({3})), "conv2d",
+                    "bias", "[2]", "[3]");
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), Tensor(), {0}), "conv2d",
                     "stride", "positive");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), Tensor(), {1}, {-1}), "conv2d",
-                    "padding", "non-negative");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), Tensor(), {1, 2, 3}), "conv2d",
-                    "stride", "1 or 2 elements");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}, kFloat64)), "conv2d", "float32",
-                    "float64", "same dtype");
-  EXPECT_MICA_ERROR(conv2d(zeros({1, 3, 5, 5}, kInt64), zeros({2, 3, 3, 3}, kInt64)), "conv2d",
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), Tensor(), {1}, {-1}),
+                    "conv2d", "padding", "non-negative");
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}), Tensor(), {1, 2, 3}),
+                    "conv2d", "stride", "1 or 2 elements");
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 5, 5}), zeros({2, 3, 3, 3}, kFloat64)), "conv2d",
+                    "float32", "float64", "same dtype");
+  EXPECT_MICA_ERROR(ops::conv2d(zeros({1, 3, 5, 5}, kInt64), zeros({2, 3, 3, 3}, kInt64)), "conv2d",
                     "floating", "int64");
-  EXPECT_MICA_ERROR(conv2d(x, zeros({8, 2, 3, 3}), Tensor(), {1}, {0}, {1}, 0), "conv2d", "groups");
-  EXPECT_MICA_ERROR(conv1d(zeros({1, 3, 2}), zeros({2, 3, 3})), "conv1d", "[1, 3, 2]", "[2, 3, 3]");
-  EXPECT_MICA_ERROR(conv1d(zeros({1, 3, 5}), zeros({2, 3, 3}), Tensor(), {1, 1}), "conv1d",
+  EXPECT_MICA_ERROR(ops::conv2d(x, zeros({8, 2, 3, 3}), Tensor(), {1}, {0}, {1}, 0), "conv2d",
+                    "groups");
+  EXPECT_MICA_ERROR(ops::conv1d(zeros({1, 3, 2}), zeros({2, 3, 3})), "conv1d", "[1, 3, 2]",
+                    "[2, 3, 3]");
+  EXPECT_MICA_ERROR(ops::conv1d(zeros({1, 3, 5}), zeros({2, 3, 3}), Tensor(), {1, 1}), "conv1d",
                     "stride", "1 element");
 }
 
 TEST(ConvTranspose, ErrorMessages) {
   const Tensor x = zeros({1, 4, 5, 5});
-  EXPECT_MICA_ERROR(conv_transpose2d(x, zeros({3, 2, 3, 3})), "conv_transpose2d", "[1, 4, 5, 5]",
-                    "[3, 2, 3, 3]", "channels");
-  EXPECT_MICA_ERROR(conv_transpose2d(x, zeros({4, 2, 3, 3}), Tensor(), {2}, {0}, {2}),
+  EXPECT_MICA_ERROR(ops::conv_transpose2d(x, zeros({3, 2, 3, 3})), "conv_transpose2d",
+                    "[1, 4, 5, 5]", "[3, 2, 3, 3]", "channels");
+  EXPECT_MICA_ERROR(ops::conv_transpose2d(x, zeros({4, 2, 3, 3}), Tensor(), {2}, {0}, {2}),
                     "conv_transpose2d", "output_padding [2, 2]", "stride [2, 2]");
-  EXPECT_MICA_ERROR(conv_transpose2d(zeros({1, 4, 1, 1}), zeros({4, 2, 1, 1}), Tensor(), {1}, {1}),
-                    "conv_transpose2d", "output size [-1, -1]", "[1, 4, 1, 1]");
-  EXPECT_MICA_ERROR(conv_transpose2d(x, zeros({4, 2, 3, 3}), zeros({4})), "conv_transpose2d",
+  EXPECT_MICA_ERROR(
+      ops::conv_transpose2d(zeros({1, 4, 1, 1}), zeros({4, 2, 1, 1}), Tensor(), {1}, {1}),
+      "conv_transpose2d", "output size [-1, -1]", "[1, 4, 1, 1]");
+  EXPECT_MICA_ERROR(ops::conv_transpose2d(x, zeros({4, 2, 3, 3}), zeros({4})), "conv_transpose2d",
                     "bias", "[2]");
-  EXPECT_MICA_ERROR(conv_transpose2d(x, zeros({4, 2, 3, 3}), Tensor(), {1}, {0}, {0}, 3),
+  EXPECT_MICA_ERROR(ops::conv_transpose2d(x, zeros({4, 2, 3, 3}), Tensor(), {1}, {0}, {0}, 3),
                     "conv_transpose2d", "not divisible by groups=3");
 }
 
@@ -174,31 +170,32 @@ TEST(ConvBackward, ErrorMessages) {
 
 TEST(Pool, ErrorMessages) {
   const Tensor x = zeros({1, 2, 5, 5});
-  EXPECT_MICA_ERROR(max_pool2d(x, {3}, {}, {2}), "max_pool2d", "padding [2, 2]",
+  EXPECT_MICA_ERROR(ops::max_pool2d(x, {3}, {}, {2}), "max_pool2d", "padding [2, 2]",
                     "half of kernel_size [3, 3]");
-  EXPECT_MICA_ERROR(max_pool2d(zeros({1, 2, 2, 2}), {3}), "max_pool2d", "[1, 2, 2, 2]",
+  EXPECT_MICA_ERROR(ops::max_pool2d(zeros({1, 2, 2, 2}), {3}), "max_pool2d", "[1, 2, 2, 2]",
                     "too small");
-  EXPECT_MICA_ERROR(max_pool2d(zeros({5, 5}), {2}), "max_pool2d", "[5, 5]", "4-d");
-  EXPECT_MICA_ERROR(max_pool2d(zeros({1, 0, 5, 5}), {2}), "max_pool2d", "[1, 0, 5, 5]");
-  EXPECT_MICA_ERROR(max_pool2d(x, {0}), "max_pool2d", "kernel_size", "positive");
-  EXPECT_MICA_ERROR(max_pool2d(zeros({1, 2, 5, 5}, kInt64), {2}), "max_pool2d", "floating");
-  EXPECT_MICA_ERROR(avg_pool2d(x, {2}, {}, {0}, false, true, 0), "avg_pool2d", "divisor_override");
-  EXPECT_MICA_ERROR(avg_pool2d(x, {2}, {}, {2}), "avg_pool2d", "padding [2, 2]");
-  EXPECT_MICA_ERROR(adaptive_avg_pool2d(x, {-1, 2}), "adaptive_avg_pool2d", "output_size");
+  EXPECT_MICA_ERROR(ops::max_pool2d(zeros({5, 5}), {2}), "max_pool2d", "[5, 5]", "4-d");
+  EXPECT_MICA_ERROR(ops::max_pool2d(zeros({1, 0, 5, 5}), {2}), "max_pool2d", "[1, 0, 5, 5]");
+  EXPECT_MICA_ERROR(ops::max_pool2d(x, {0}), "max_pool2d", "kernel_size", "positive");
+  EXPECT_MICA_ERROR(ops::max_pool2d(zeros({1, 2, 5, 5}, kInt64), {2}), "max_pool2d", "floating");
+  EXPECT_MICA_ERROR(ops::avg_pool2d(x, {2}, {}, {0}, false, true, 0), "avg_pool2d",
+                    "divisor_override");
+  EXPECT_MICA_ERROR(ops::avg_pool2d(x, {2}, {}, {2}), "avg_pool2d", "padding [2, 2]");
+  EXPECT_MICA_ERROR(ops::adaptive_avg_pool2d(x, {-1, 2}), "adaptive_avg_pool2d", "output_size");
 }
 
 TEST(Upsample, ErrorMessages) {
   const Tensor x = zeros({1, 2, 4, 4});
-  EXPECT_MICA_ERROR(upsample_nearest2d(zeros({2, 4, 4}), std::vector<int64_t>{8, 8}),
+  EXPECT_MICA_ERROR(ops::upsample_nearest2d(zeros({2, 4, 4}), std::vector<int64_t>{8, 8}),
                     "upsample_nearest2d", "4-d", "[2, 4, 4]");
-  EXPECT_MICA_ERROR(upsample_nearest2d(x, std::nullopt, std::nullopt), "upsample_nearest2d",
+  EXPECT_MICA_ERROR(ops::upsample_nearest2d(x, std::nullopt, std::nullopt), "upsample_nearest2d",
                     "exactly one");
   EXPECT_MICA_ERROR(
-      upsample_bilinear2d(x, std::vector<int64_t>{8, 8}, false, std::vector<double>{2.0}),
+      ops::upsample_bilinear2d(x, std::vector<int64_t>{8, 8}, false, std::vector<double>{2.0}),
       "upsample_bilinear2d", "exactly one");
-  EXPECT_MICA_ERROR(upsample_bilinear2d(x, std::nullopt, false, std::vector<double>{0.1}),
+  EXPECT_MICA_ERROR(ops::upsample_bilinear2d(x, std::nullopt, false, std::vector<double>{0.1}),
                     "upsample_bilinear2d", "empty output", "[1, 2, 4, 4]");
-  EXPECT_MICA_ERROR(upsample_nearest2d(x, std::vector<int64_t>{0, 3}), "upsample_nearest2d",
+  EXPECT_MICA_ERROR(ops::upsample_nearest2d(x, std::vector<int64_t>{0, 3}), "upsample_nearest2d",
                     "output_size", "positive");
 }
 
@@ -206,7 +203,7 @@ TEST(Upsample, NearestDoubleSizeRepeatsEachPixel) {
   std::mt19937_64 rng(5);
   const Tensor x = rand_tensor({1, 1, 2, 3}, kFloat32, rng);
   const auto in = values(x),
-             out = values(upsample_nearest2d(x, std::nullopt, std::vector<double>{2.0}));
+             out = values(ops::upsample_nearest2d(x, std::nullopt, std::vector<double>{2.0}));
   for (int64_t y = 0; y < 4; ++y)
     for (int64_t c = 0; c < 6; ++c)
       EXPECT_EQ(out[static_cast<size_t>(y * 6 + c)], in[static_cast<size_t>((y / 2) * 3 + c / 2)]);

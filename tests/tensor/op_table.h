@@ -31,7 +31,15 @@ struct OpInfo {
   // Reference on the same sample with floating inputs converted to float64.
   std::function<std::vector<Tensor>(const Sample&)> reference;
   std::function<Tol(DType)> tol = default_tol;
-  bool differentiable = true;  // autograd column: gradcheck (autograd issue)
+  // Autograd column. A differentiable row names grad_run: the same op through the differentiable
+  // API (mica::..., not mica::ops::...) on the same sample. tests/autograd gradchecks it in
+  // float64 on every sample of the row, with respect to the inputs listed in grad_inputs (empty:
+  // every floating input). OpCoverage fails when a differentiable row has no grad_run.
+  bool differentiable = true;
+  std::function<std::vector<Tensor>(const Sample&)> grad_run;
+  std::vector<size_t> grad_inputs;
+  // Also gradgradcheck every sample (second derivatives through create_graph).
+  bool gradgrad = false;
 };
 
 // Rows per op family, one function per file (explicit, no static registration).

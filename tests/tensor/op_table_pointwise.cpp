@@ -208,6 +208,8 @@ struct Row {
   Ref ref;
   Out out = Out::Same;
   DTypeFn result_dtype;  // overrides out when the dtype depends on the sample's scalars
+  Run grad;              // the differentiable API on the sample (OpInfo::grad_run)
+  bool gradgrad = false;
 };
 
 OpInfo build(Row r) {
@@ -242,6 +244,8 @@ OpInfo build(Row r) {
   };
   // integer inputs of float-valued ops give float32 results: judge them as float32
   info.tol = [](DType dt) { return default_tol(is_floating(dt) ? dt : kFloat32); };
+  if (r.grad) info.grad_run = [g = r.grad](const Sample& s) { return std::vector<Tensor>{g(s)}; };
+  info.gradgrad = r.gradgrad;
   return info;
 }
 
@@ -335,6 +339,8 @@ std::vector<OpInfo> pointwise_op_infos() {
   rows.push_back(binary(
       "add", all, [](auto& a, auto& b) { return ops::add(a, b); },
       [](double a, double b) { return a + b; }));
+  rows.back().grad = [](const Sample& s) { return add(s.inputs[0], s.inputs[1]); };
+  rows.back().gradgrad = true;
   rows.push_back(binary(
       "sub", numeric, [](auto& a, auto& b) { return ops::sub(a, b); },
       [](double a, double b) { return a - b; }));

@@ -1,0 +1,45 @@
+// Differentiable shape and indexing ops (PyTorch names and semantics; see tensor/ops/shape_ops.h
+// and tensor/ops/indexing.h for the argument rules). Backward: autograd/functions/shape.cpp and
+// autograd/functions/indexing.cpp. Index tensors never require grad.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "tensor/ops.h"
+
+namespace mica {
+
+// ---- joining and splitting ----
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& t, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& t, const std::vector<int64_t>& split_sizes,
+                          int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& t, int64_t chunks, int64_t dim = 0);
+
+// ---- repeating, reordering, triangles, padding ----
+Tensor repeat(const Tensor& t, const Shape& repeats);
+Tensor repeat_interleave(const Tensor& t, int64_t repeats,
+                         std::optional<int64_t> dim = std::nullopt);
+Tensor flip(const Tensor& t, const Shape& dims);
+Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims = {});
+Tensor tril(const Tensor& t, int64_t diagonal = 0);
+Tensor triu(const Tensor& t, int64_t diagonal = 0);
+Tensor pad(const Tensor& t, const Shape& pads, ops::PadMode mode = ops::PadMode::Constant,
+           const Scalar& value = 0);
+
+// ---- indexing ----
+// t: [..., n, ...], index: [k] -> [..., k, ...]
+Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_put(const Tensor& t, const Tensor& index, const Tensor& values,
+                 bool accumulate = false);
+Tensor masked_select(const Tensor& t, const Tensor& mask);
+// weight: [V, D], indices: [*] -> [*, D]. Rows equal to padding_idx get no gradient.
+Tensor embedding(const Tensor& weight, const Tensor& indices,
+                 std::optional<int64_t> padding_idx = std::nullopt);
+
+}  // namespace mica
