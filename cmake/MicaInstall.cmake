@@ -2,7 +2,11 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS mica mica_tensor mica_autograd mica_data mica_warnings EXPORT micaTargets
+set(MICA_INSTALLED_TARGETS mica mica_tensor mica_autograd mica_nn mica_data mica_warnings)
+if(TARGET mica_optim)
+  list(APPEND MICA_INSTALLED_TARGETS mica_optim)
+endif()
+install(TARGETS ${MICA_INSTALLED_TARGETS} EXPORT micaTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
