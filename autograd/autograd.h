@@ -2,6 +2,8 @@
 // gradcheck, custom functions and checkpointing. Including it installs autograd before main.
 #pragma once
 
+#include "autograd/checkpoint.h"
+#include "autograd/custom_function.h"
 #include "autograd/engine.h"
 #include "autograd/gradcheck.h"
 #include "autograd/meta.h"

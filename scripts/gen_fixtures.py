@@ -35,11 +35,11 @@ def case(op, inputs, outputs, **args):
             "outputs": [tensor_json(t) for t in outputs]}
 
 
-def write(name, cases):
+def write(name, cases, generator="scripts/gen_fixtures.py"):
     os.makedirs(OUT, exist_ok=True)
     path = os.path.join(OUT, name + ".json")
     with open(path, "w") as f:
-        json.dump({"generator": "scripts/gen_fixtures.py", "torch": torch.__version__, "cases": cases}, f,
+        json.dump({"generator": generator, "torch": torch.__version__, "cases": cases}, f,
                   separators=(",", ":"))
     print(f"wrote {path} ({len(cases)} cases)")
 

@@ -11,6 +11,7 @@ namespace mica {
 namespace {
 thread_local bool t_grad_enabled = true;
 thread_local int t_below_autograd = 0;
+thread_local bool t_inference = false;
 std::atomic<const AutogradHooks*> g_hooks{nullptr};
 }  // namespace
 
@@ -33,6 +34,19 @@ AutoGradMode::AutoGradMode(bool enabled) : previous_(t_grad_enabled) {
 }
 AutoGradMode::~AutoGradMode() {
   t_grad_enabled = previous_;
+}
+
+InferenceMode::InferenceMode(bool enabled)
+    : previous_grad_(t_grad_enabled), previous_inference_(t_inference) {
+  t_inference = enabled;
+  if (enabled) t_grad_enabled = false;
+}
+InferenceMode::~InferenceMode() {
+  t_grad_enabled = previous_grad_;
+  t_inference = previous_inference_;
+}
+bool InferenceMode::is_enabled() {
+  return t_inference;
 }
 
 BelowAutogradGuard::BelowAutogradGuard() {

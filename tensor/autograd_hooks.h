@@ -44,6 +44,23 @@ class AutoGradMode {
   bool previous_;
 };
 
+// Inference scope (torch::InferenceMode's name and use): nothing is recorded, as under
+// NoGradGuard. mica's no-grad path already skips all autograd bookkeeping (no nodes, no saved
+// tensors, no view records), so the two cost the same; InferenceMode::is_enabled() additionally
+// lets code keep inference-only state (e.g. a KV cache) only where no gradient can be wanted.
+class InferenceMode {
+ public:
+  explicit InferenceMode(bool enabled = true);
+  ~InferenceMode();
+  InferenceMode(const InferenceMode&) = delete;
+  InferenceMode& operator=(const InferenceMode&) = delete;
+  static bool is_enabled();
+
+ private:
+  bool previous_grad_;
+  bool previous_inference_;
+};
+
 // Marks code that runs below the differentiable layer (the raw op a differentiable wrapper
 // calls): Tensor's view/copy methods used inside stay raw there.
 class BelowAutogradGuard {
