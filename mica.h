@@ -12,6 +12,7 @@
 #include "data/png.h"
 #include "data/progress.h"
 #include "data/run.h"
+#include "data/sample_hash.h"
 #include "data/sampler.h"
 #include "data/text.h"
 #include "data/tokenizer/bpe.h"
