@@ -123,8 +123,7 @@ TEST(ConvGradcheck, OnlyTheInputsThatNeedGradGetOne) {
   EXPECT_FALSE(conv2d(values({1, 2, 4, 4}, 27), w, b).requires_grad());
   const Tensor gx = autograd::grad({sum(y)}, {x})[0];
   // d sum / dx = conv2d_backward_input of ones
-  const Tensor want =
-      ops::conv2d_backward_input(ops::ones({1, 3, 2, 2}, kFloat64), w, {1, 2, 4, 4});
+  const Tensor want = ops::conv2d_backward_input(ones({1, 3, 2, 2}, kFloat64), w, {1, 2, 4, 4});
   EXPECT_EQ(to_doubles(gx), to_doubles(want));
 }
 
@@ -168,16 +167,14 @@ TEST(PoolGradcheck, BackwardOpsToSecondOrder) {
 TEST(PoolGradcheck, BackwardValuesByHand) {
   const auto f64 = TensorOptions(kFloat64);
   // k2 average pooling of ones: every input gets 1/4
-  for (double v :
-       to_doubles(ops::avg_pool2d_backward(ops::ones({1, 1, 2, 2}, f64), {1, 1, 4, 4}, {2})))
+  for (double v : to_doubles(ops::avg_pool2d_backward(ones({1, 1, 2, 2}, f64), {1, 1, 4, 4}, {2})))
     EXPECT_EQ(v, 0.25);
   // nearest 2x upsampling: every input pixel collects its 2x2 block
   for (double v :
-       to_doubles(ops::upsample_nearest2d_backward(ops::ones({1, 1, 4, 6}, f64), {1, 1, 2, 3})))
+       to_doubles(ops::upsample_nearest2d_backward(ones({1, 1, 4, 6}, f64), {1, 1, 2, 3})))
     EXPECT_EQ(v, 4.0);
   // global adaptive pooling of a 2x3 plane: 1/6 each
-  for (double v :
-       to_doubles(ops::adaptive_avg_pool2d_backward(ops::ones({2, 1, 1}, f64), {2, 2, 3})))
+  for (double v : to_doubles(ops::adaptive_avg_pool2d_backward(ones({2, 1, 1}, f64), {2, 2, 3})))
     EXPECT_DOUBLE_EQ(v, 1.0 / 6.0);
   // bilinear (align_corners) 2 -> 3: the middle output splits half-half
   const auto b = to_doubles(ops::upsample_bilinear2d_backward(
@@ -220,7 +217,7 @@ TEST(PoolGradcheck, SixteenBitBackwardMatchesFloat64) {
 }
 
 TEST(PoolGradcheck, BackwardOpErrors) {
-  const Tensor g = ops::ones({1, 2, 2, 2}, TensorOptions(kFloat64));
+  const Tensor g = ones({1, 2, 2, 2}, TensorOptions(kFloat64));
   const Tensor bad_idx = from_vector(std::vector<int64_t>{0, 1, 2, 99, 0, 0, 0, 0}, {1, 2, 2, 2});
   EXPECT_THROW_MSG(ops::max_pool2d_backward(g, bad_idx, {1, 2, 4, 4}),
                    "max_pool2d_backward: indices must lie in [0, 16)");
