@@ -1,6 +1,7 @@
 // Raw spatial nn ops (NCHW, PyTorch semantics): convolution and transposed convolution (with the
-// raw backward ops of conv2d that autograd reuses), max/avg/adaptive-avg pooling, and nearest /
-// bilinear upsampling. Floating dtypes only; float16/bfloat16 compute in float32.
+// raw backward ops of conv2d that autograd reuses), max/avg/adaptive-avg pooling, nearest /
+// bilinear upsampling, and the backward ops of pooling and upsampling (pool_backward.cpp).
+// Floating dtypes only; float16/bfloat16 compute in float32.
 //
 // Integer-list arguments (stride, padding, ...) take one value for both spatial dims ({2}) or
 // one per dim ({sH, sW}). Inputs may be unbatched ([C, H, W]; conv1d: [C, L]) where PyTorch
@@ -101,5 +102,39 @@ Tensor upsample_nearest2d(const Tensor& x, const std::optional<std::vector<int64
 Tensor upsample_bilinear2d(const Tensor& x, const std::optional<std::vector<int64_t>>& output_size,
                            bool align_corners,
                            const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+
+// ---- backward of pooling and upsampling ----
+// The gradients of the ops above with respect to their input: linear maps (the adjoints of the
+// forwards), whose own gradients are the forwards again (or, for max pooling, a gather by the
+// indices). Arguments as in the forward; input_sizes is the forward input's shape.
+
+// Each grad_output element is added at its index within its input plane.
+// grad_output: [N, C, oH, oW] or [C, oH, oW], indices: int64 of the same shape (as returned by
+// max_pool2d_with_indices), input_sizes: [N, C, H, W] or [C, H, W] -> [N, C, H, W].
+Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& indices,
+                           const std::vector<int64_t>& input_sizes);
+
+// grad_output: [N, C, oH, oW] or [C, oH, oW], input_sizes: [N, C, H, W] or [C, H, W]
+// -> [N, C, H, W]; each output's gradient is spread over its window, divided as in the forward.
+Tensor avg_pool2d_backward(const Tensor& grad_output, const std::vector<int64_t>& input_sizes,
+                           const std::vector<int64_t>& kernel_size,
+                           const std::vector<int64_t>& stride = {},
+                           const std::vector<int64_t>& padding = {0}, bool ceil_mode = false,
+                           bool count_include_pad = true,
+                           std::optional<int64_t> divisor_override = std::nullopt);
+
+// grad_output: [N, C, oH, oW] or [C, oH, oW], input_sizes: [N, C, H, W] or [C, H, W]
+// -> [N, C, H, W].
+Tensor adaptive_avg_pool2d_backward(const Tensor& grad_output,
+                                    const std::vector<int64_t>& input_sizes);
+
+// grad_output: [N, C, oH, oW], input_sizes: [N, C, H, W] -> [N, C, H, W]. scale_factors: those
+// the forward was given (then oH = floor(H sH)), else nullopt (the forward got output_size).
+Tensor upsample_nearest2d_backward(
+    const Tensor& grad_output, const std::vector<int64_t>& input_sizes,
+    const std::optional<std::vector<double>>& scale_factors = std::nullopt);
+Tensor upsample_bilinear2d_backward(
+    const Tensor& grad_output, const std::vector<int64_t>& input_sizes, bool align_corners,
+    const std::optional<std::vector<double>>& scale_factors = std::nullopt);
 
 }  // namespace mica::ops

@@ -218,6 +218,11 @@ OpInfo conv2d_row() {
     return std::vector<Tensor>{ops::conv2d(s.inputs[0], s.inputs[1], s.inputs[2], hw(s, 0),
                                            hw(s, 2), hw(s, 4), s.ints[6])};
   };
+  r.grad_run = [](const Sample& s) {
+    return std::vector<Tensor>{mica::conv2d(s.inputs[0], s.inputs[1], s.inputs[2], hw(s, 0),
+                                            hw(s, 2), hw(s, 4), s.ints[6])};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Tensor x = s.inputs[0];
     return std::vector<Tensor>{
@@ -253,6 +258,11 @@ OpInfo conv1d_row() {
     return std::vector<Tensor>{ops::conv1d(s.inputs[0], s.inputs[1], s.inputs[2], {s.ints[0]},
                                            {s.ints[1]}, {s.ints[2]}, s.ints[3])};
   };
+  r.grad_run = [](const Sample& s) {
+    return std::vector<Tensor>{mica::conv1d(s.inputs[0], s.inputs[1], s.inputs[2], {s.ints[0]},
+                                            {s.ints[1]}, {s.ints[2]}, s.ints[3])};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     // out[n, co, o] = b[co] + sum x[n, g cin_g + ci, o s - p + k d] w[co, ci, k]
     const Tensor x = s.inputs[0].dim() == 2 ? s.inputs[0].unsqueeze(0) : s.inputs[0];
@@ -306,6 +316,11 @@ OpInfo conv_transpose2d_row() {
     return std::vector<Tensor>{ops::conv_transpose2d(
         s.inputs[0], s.inputs[1], s.inputs[2], hw(s, 0), hw(s, 2), hw(s, 7), s.ints[6], hw(s, 4))};
   };
+  r.grad_run = [](const Sample& s) {
+    return std::vector<Tensor>{mica::conv_transpose2d(
+        s.inputs[0], s.inputs[1], s.inputs[2], hw(s, 0), hw(s, 2), hw(s, 7), s.ints[6], hw(s, 4))};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Tensor x = s.inputs[0];
     return std::vector<Tensor>{
@@ -341,13 +356,18 @@ OpInfo conv2d_backward_input_row() {
   r.name = "conv2d_backward_input";
   r.dtypes = kFloatingDTypes;
   r.tol = conv_tol;
-  r.differentiable = false;
   r.samples = [](DType dt, std::mt19937_64& rng) { return backward_samples(dt, rng, false); };
   r.run = [](const Sample& s) {
     const Shape in_sizes(s.ints.begin() + 7, s.ints.end());
     return std::vector<Tensor>{ops::conv2d_backward_input(s.inputs[0], s.inputs[1], in_sizes,
                                                           hw(s, 0), hw(s, 2), hw(s, 4), s.ints[6])};
   };
+  r.grad_run = [](const Sample& s) {
+    const Shape in_sizes(s.ints.begin() + 7, s.ints.end());
+    return std::vector<Tensor>{mica::conv2d_backward_input(
+        s.inputs[0], s.inputs[1], in_sizes, hw(s, 0), hw(s, 2), hw(s, 4), s.ints[6])};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Shape in_sizes(s.ints.begin() + 7, s.ints.end());
     return std::vector<Tensor>{ref_conv2d_grad_input(s.inputs[0], s.inputs[1], in_sizes, s.ints)};
@@ -362,13 +382,18 @@ OpInfo conv2d_backward_weight_row() {
   r.tol = [](DType dt) {  // sums over the whole batch and image
     return dt == kFloat32 ? Tol{3e-4, 3e-4} : dt == kBFloat16 ? Tol{5e-2, 2e-2} : conv_tol(dt);
   };
-  r.differentiable = false;
   r.samples = [](DType dt, std::mt19937_64& rng) { return backward_samples(dt, rng, true); };
   r.run = [](const Sample& s) {
     const Shape w_sizes(s.ints.begin() + 7, s.ints.end());
     return std::vector<Tensor>{ops::conv2d_backward_weight(
         s.inputs[0], s.inputs[1], w_sizes, hw(s, 0), hw(s, 2), hw(s, 4), s.ints[6])};
   };
+  r.grad_run = [](const Sample& s) {
+    const Shape w_sizes(s.ints.begin() + 7, s.ints.end());
+    return std::vector<Tensor>{mica::conv2d_backward_weight(
+        s.inputs[0], s.inputs[1], w_sizes, hw(s, 0), hw(s, 2), hw(s, 4), s.ints[6])};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Shape w_sizes(s.ints.begin() + 7, s.ints.end());
     return std::vector<Tensor>{ref_conv2d_grad_weight(s.inputs[0], s.inputs[1], w_sizes, s.ints)};

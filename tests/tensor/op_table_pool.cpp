@@ -1,9 +1,12 @@
 // Op-table rows for pooling (max with indices, avg, adaptive avg) and upsampling (nearest,
-// bilinear), part of the conv family (conv_op_infos() appends them). References are the
-// definitions as float64 loops over each output element's window or source pixels.
+// bilinear), and for their backward ops, part of the conv family (conv_op_infos() appends them).
+// References are the definitions as float64 loops over each output element's window or source
+// pixels; those of the backward ops are the adjoints of the forward references.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <tuple>
 
 #include "op_table.h"
 
@@ -84,6 +87,13 @@ OpInfo max_pool2d_row() {
                                                s.ints[8] != 0);
     return std::vector<Tensor>{v, i};
   };
+  r.grad_run = [](const Sample& s) {
+    auto [v, i] = mica::max_pool2d_with_indices(s.inputs[0], {s.ints[0], s.ints[1]}, stride_arg(s),
+                                                {s.ints[4], s.ints[5]}, {s.ints[6], s.ints[7]},
+                                                s.ints[8] != 0);
+    return std::vector<Tensor>{v, i};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Tensor& xt = s.inputs[0];
     const Planes x(xt);
@@ -142,6 +152,14 @@ OpInfo avg_pool2d_row() {
                                                {s.ints[4], s.ints[5]}, s.ints[8] != 0,
                                                s.ints[9] != 0, div)};
   };
+  r.grad_run = [](const Sample& s) {
+    const std::optional<int64_t> div =
+        s.ints[10] ? std::optional<int64_t>(s.ints[10]) : std::nullopt;
+    return std::vector<Tensor>{mica::avg_pool2d(s.inputs[0], {s.ints[0], s.ints[1]}, stride_arg(s),
+                                                {s.ints[4], s.ints[5]}, s.ints[8] != 0,
+                                                s.ints[9] != 0, div)};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Tensor& xt = s.inputs[0];
     const Planes x(xt);
@@ -191,6 +209,10 @@ OpInfo adaptive_avg_pool2d_row() {
   r.run = [](const Sample& s) {
     return std::vector<Tensor>{ops::adaptive_avg_pool2d(s.inputs[0], s.ints)};
   };
+  r.grad_run = [](const Sample& s) {
+    return std::vector<Tensor>{mica::adaptive_avg_pool2d(s.inputs[0], s.ints)};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Tensor& xt = s.inputs[0];
     const Planes x(xt);
@@ -282,6 +304,10 @@ OpInfo upsample_nearest2d_row() {
   r.run = [](const Sample& s) {
     return std::vector<Tensor>{ops::upsample_nearest2d(s.inputs[0], size_arg(s), scale_arg(s))};
   };
+  r.grad_run = [](const Sample& s) {
+    return std::vector<Tensor>{mica::upsample_nearest2d(s.inputs[0], size_arg(s), scale_arg(s))};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Tensor& xt = s.inputs[0];
     const Planes x(xt);
@@ -310,6 +336,11 @@ OpInfo upsample_bilinear2d_row() {
     return std::vector<Tensor>{
         ops::upsample_bilinear2d(s.inputs[0], size_arg(s), s.ints[2] != 0, scale_arg(s))};
   };
+  r.grad_run = [](const Sample& s) {
+    return std::vector<Tensor>{
+        mica::upsample_bilinear2d(s.inputs[0], size_arg(s), s.ints[2] != 0, scale_arg(s))};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Tensor& xt = s.inputs[0];
     const Planes x(xt);
@@ -340,11 +371,162 @@ OpInfo upsample_bilinear2d_row() {
   return r;
 }
 
+// ---------------- backward ops ----------------
+// Sample layout: inputs {grad_output, x}, with x and the arguments of a forward row's sample
+// (x gives input_sizes and, for max pooling, the indices). Only grad_output is gradchecked. The
+// reference is the adjoint of the forward row's reference, grad_input[i] = <grad_output,
+// forward(e_i)> over the unit inputs e_i (for max pooling: a scatter by the reference indices).
+
+std::vector<Sample> backward_samples(const OpInfo& fwd, DType dt, std::mt19937_64& rng) {
+  std::vector<Sample> out;
+  for (Sample s : fwd.samples(dt, rng)) {
+    const Tensor y = fwd.run(s)[0];
+    Tensor g = rand_tensor(y.sizes(), dt, rng);
+    if (!s.inputs[0].is_contiguous()) g = non_contiguous(g);
+    s.inputs = {g, s.inputs[0]};
+    s.desc = "grad of " + s.desc;
+    out.push_back(s);
+  }
+  return out;
+}
+
+// The forward row's sample for input x.
+Sample forward_sample(const Sample& s, const Tensor& x) {
+  Sample f = s;
+  f.inputs = {x};
+  return f;
+}
+
+Tensor adjoint_reference(const OpInfo& fwd, const Sample& s) {
+  const Tensor& x = s.inputs[1];
+  const std::vector<double> g = values(s.inputs[0]);
+  std::vector<double> gi(static_cast<size_t>(x.numel())), unit(gi.size(), 0.0);
+  for (size_t i = 0; i < gi.size(); ++i) {
+    unit[i] = 1.0;
+    const std::vector<double> y =
+        values(fwd.reference(forward_sample(s, from_values(x.sizes(), unit)))[0]);
+    unit[i] = 0.0;
+    double acc = 0;
+    for (size_t o = 0; o < y.size(); ++o) acc += y[o] * g[o];
+    gi[i] = acc;
+  }
+  return from_values(x.sizes(), gi);
+}
+
+using BackwardFn = std::function<Tensor(const Sample&, const Tensor& g, const Tensor& x)>;
+
+OpInfo backward_row(const std::string& name, const OpInfo& fwd, BackwardFn raw_fn,
+                    BackwardFn grad_fn) {
+  OpInfo r;
+  r.name = name;
+  r.dtypes = kFloatingDTypes;
+  r.samples = [fwd](DType dt, std::mt19937_64& rng) { return backward_samples(fwd, dt, rng); };
+  r.run = [raw_fn](const Sample& s) {
+    return std::vector<Tensor>{raw_fn(s, s.inputs[0], s.inputs[1])};
+  };
+  r.reference = [fwd](const Sample& s) { return std::vector<Tensor>{adjoint_reference(fwd, s)}; };
+  r.grad_run = [grad_fn](const Sample& s) {
+    return std::vector<Tensor>{grad_fn(s, s.inputs[0], s.inputs[1])};
+  };
+  r.grad_inputs = {0};
+  r.gradgrad = true;
+  return r;
+}
+
+OpInfo max_pool2d_backward_row() {
+  const OpInfo fwd = max_pool2d_row();
+  auto indices = [fwd](const Sample& s, const Tensor& x) {
+    return fwd.run(forward_sample(s, x.detach()))[1];
+  };
+  OpInfo r = backward_row(
+      "max_pool2d_backward", fwd,
+      [indices](const Sample& s, const Tensor& g, const Tensor& x) {
+        return ops::max_pool2d_backward(g, indices(s, x), x.sizes());
+      },
+      [indices](const Sample& s, const Tensor& g, const Tensor& x) {
+        return mica::max_pool2d_backward(g, indices(s, x), x.sizes());
+      });
+  // Scatter by the reference's own indices (max pooling is not linear).
+  r.reference = [fwd](const Sample& s) {
+    const Tensor& x = s.inputs[1];
+    const std::vector<double> g = values(s.inputs[0]);
+    const std::vector<double> idx = values(fwd.reference(forward_sample(s, x))[1]);
+    std::vector<double> gi(static_cast<size_t>(x.numel()), 0.0);
+    const int64_t isz = x.size(-2) * x.size(-1);
+    const int64_t osz = s.inputs[0].dim() ? s.inputs[0].size(-2) * s.inputs[0].size(-1) : 1;
+    for (size_t o = 0; o < g.size(); ++o)
+      gi[static_cast<size_t>(static_cast<int64_t>(o) / osz * isz + static_cast<int64_t>(idx[o]))] +=
+          g[o];
+    return std::vector<Tensor>{from_values(x.sizes(), gi)};
+  };
+  return r;
+}
+
+OpInfo avg_pool2d_backward_row() {
+  auto args = [](const Sample& s) {
+    return std::make_tuple(std::vector<int64_t>{s.ints[0], s.ints[1]}, stride_arg(s),
+                           std::vector<int64_t>{s.ints[4], s.ints[5]}, s.ints[8] != 0,
+                           s.ints[9] != 0,
+                           s.ints[10] ? std::optional<int64_t>(s.ints[10]) : std::nullopt);
+  };
+  return backward_row(
+      "avg_pool2d_backward", avg_pool2d_row(),
+      [args](const Sample& s, const Tensor& g, const Tensor& x) {
+        const auto [k, st, p, cm, inc, div] = args(s);
+        return ops::avg_pool2d_backward(g, x.sizes(), k, st, p, cm, inc, div);
+      },
+      [args](const Sample& s, const Tensor& g, const Tensor& x) {
+        const auto [k, st, p, cm, inc, div] = args(s);
+        return mica::avg_pool2d_backward(g, x.sizes(), k, st, p, cm, inc, div);
+      });
+}
+
+OpInfo adaptive_avg_pool2d_backward_row() {
+  return backward_row(
+      "adaptive_avg_pool2d_backward", adaptive_avg_pool2d_row(),
+      [](const Sample&, const Tensor& g, const Tensor& x) {
+        return ops::adaptive_avg_pool2d_backward(g, x.sizes());
+      },
+      [](const Sample&, const Tensor& g, const Tensor& x) {
+        return mica::adaptive_avg_pool2d_backward(g, x.sizes());
+      });
+}
+
+OpInfo upsample_nearest2d_backward_row() {
+  return backward_row(
+      "upsample_nearest2d_backward", upsample_nearest2d_row(),
+      [](const Sample& s, const Tensor& g, const Tensor& x) {
+        return ops::upsample_nearest2d_backward(g, x.sizes(), scale_arg(s));
+      },
+      [](const Sample& s, const Tensor& g, const Tensor& x) {
+        return mica::upsample_nearest2d_backward(g, x.sizes(), scale_arg(s));
+      });
+}
+
+OpInfo upsample_bilinear2d_backward_row() {
+  return backward_row(
+      "upsample_bilinear2d_backward", upsample_bilinear2d_row(),
+      [](const Sample& s, const Tensor& g, const Tensor& x) {
+        return ops::upsample_bilinear2d_backward(g, x.sizes(), s.ints[2] != 0, scale_arg(s));
+      },
+      [](const Sample& s, const Tensor& g, const Tensor& x) {
+        return mica::upsample_bilinear2d_backward(g, x.sizes(), s.ints[2] != 0, scale_arg(s));
+      });
+}
+
 }  // namespace
 
 std::vector<OpInfo> pool_op_infos() {
-  return {max_pool2d_row(), avg_pool2d_row(), adaptive_avg_pool2d_row(), upsample_nearest2d_row(),
-          upsample_bilinear2d_row()};
+  return {max_pool2d_row(),
+          avg_pool2d_row(),
+          adaptive_avg_pool2d_row(),
+          upsample_nearest2d_row(),
+          upsample_bilinear2d_row(),
+          max_pool2d_backward_row(),
+          avg_pool2d_backward_row(),
+          adaptive_avg_pool2d_backward_row(),
+          upsample_nearest2d_backward_row(),
+          upsample_bilinear2d_backward_row()};
 }
 
 }  // namespace mica::test
