@@ -1,5 +1,6 @@
 // Differentiable normalization, dropout and the class-index / probability losses that take
-// class weights. Backward: autograd/functions/norm.cpp and autograd/functions/nn.cpp.
+// class weights. Backward: autograd/functions/norm.cpp and autograd/functions/nn.cpp. The norms
+// are differentiable to second order (create_graph); class weights never get gradients.
 #pragma once
 
 #include <optional>
@@ -23,7 +24,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
                   double momentum = 0.1, double eps = 1e-5);
 // Zeroes each element with probability p and scales the rest by 1 / (1 - p) when training;
-// the identity otherwise. generator: nullptr uses the default one.
+// otherwise (and for p = 0) returns x itself, like torch, drawing nothing. The backward
+// multiplies by the same scaled mask. generator: nullptr uses the default one.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
                Generator* generator = nullptr);
 
@@ -32,7 +34,7 @@ Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight = {},
                 ops::Reduction reduction = ops::Reduction::Mean, int64_t ignore_index = -100);
 // cross_entropy with class weights; target: int64 class indices or class probabilities (a
-// floating tensor of logits' shape).
+// floating tensor of logits' shape, differentiable too; ignore_index does not apply to them).
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& weight,
                      ops::Reduction reduction = ops::Reduction::Mean, int64_t ignore_index = -100,
                      double label_smoothing = 0.0);

@@ -101,6 +101,11 @@ OpInfo softmax_row(const std::string& name, bool log, bool large) {
   info.reference = [log](const Sample& s) {
     return std::vector<Tensor>{ref_softmax(s.inputs[0], s.ints[0], log)};
   };
+  info.grad_run = [log](const Sample& s) {
+    return std::vector<Tensor>{log ? mica::log_softmax(s.inputs[0], s.ints[0])
+                                   : mica::softmax(s.inputs[0], s.ints[0])};
+  };
+  info.gradgrad = !large;  // the large-logit rows: first order (same backward, big samples)
   info.tol = loose_tol;
   if (large && log)  // log-probs are x - lse with |x| ~ 1000: absolute error ~ 1000 * epsilon
     info.tol = [](DType t) {
@@ -191,6 +196,13 @@ OpInfo layer_norm_row() {
     const RowRef r = ref_row_norm(s, false, s.reals[0]);
     return std::vector<Tensor>{r.out, r.mean, r.rstd};
   };
+  // mean and rstd are raw statistics, not differentiable outputs of mica::layer_norm
+  info.grad_run = [](const Sample& s) {
+    const Tensor& x = s.inputs[0];
+    return std::vector<Tensor>{
+        mica::layer_norm(x, trailing(x, s.ints[0]), s.inputs[1], s.inputs[2], s.reals[0])};
+  };
+  info.gradgrad = true;
   info.tol = loose_tol;
   return info;
 }
@@ -218,6 +230,13 @@ OpInfo rms_norm_row() {
     const RowRef r = ref_row_norm(s, true, eps);
     return std::vector<Tensor>{r.out, r.rstd};
   };
+  info.grad_run = [](const Sample& s) {
+    const Tensor& x = s.inputs[0];
+    std::optional<double> eps;
+    if (!s.reals.empty()) eps = s.reals[0];
+    return std::vector<Tensor>{mica::rms_norm(x, trailing(x, s.ints[0]), s.inputs[1], eps)};
+  };
+  info.gradgrad = true;
   info.tol = loose_tol;
   return info;
 }
@@ -285,6 +304,11 @@ OpInfo group_norm_row() {
     return std::vector<Tensor>{from_values(x.sizes(), out), from_values({n, g}, mean),
                                from_values({n, g}, rstd)};
   };
+  info.grad_run = [](const Sample& s) {
+    return std::vector<Tensor>{
+        mica::group_norm(s.inputs[0], s.ints[0], s.inputs[1], s.inputs[2], s.reals[0])};
+  };
+  info.gradgrad = true;
   info.tol = loose_tol;
   return info;
 }
@@ -393,6 +417,16 @@ OpInfo batch_norm_row(bool training) {
     if (stats) res.insert(res.end(), {from_values({c}, rm), from_values({c}, rv)});
     return res;
   };
+  // The output only (the statistics are not differentiable outputs); running statistics are
+  // updated on copies and never get gradients: checked w.r.t. x, weight and bias.
+  info.grad_run = [](const Sample& s) {
+    const Tensor rm = s.inputs[1].defined() ? s.inputs[1].detach().clone() : Tensor();
+    const Tensor rv = s.inputs[2].defined() ? s.inputs[2].detach().clone() : Tensor();
+    return std::vector<Tensor>{mica::batch_norm(s.inputs[0], rm, rv, s.inputs[3], s.inputs[4],
+                                                s.ints[0] != 0, s.reals[0], s.reals[1])};
+  };
+  info.grad_inputs = {0, 3, 4};
+  info.gradgrad = true;
   info.tol = loose_tol;
   return info;
 }
@@ -553,6 +587,12 @@ OpInfo nll_loss_row() {
     return std::vector<Tensor>{f.loss, f.total_weight};
   };
   info.reference = [](const Sample& s) { return ref_index_loss(s, false); };
+  info.grad_run = [](const Sample& s) {  // the loss only; class weights get no gradient
+    return std::vector<Tensor>{
+        mica::nll_loss(s.inputs[0], s.inputs[1], s.inputs[2], reduction_of(s.ints[0]), s.ints[1])};
+  };
+  info.grad_inputs = {0};
+  info.gradgrad = true;  // linear in log_probs: the second derivative is zero
   info.tol = loose_tol;
   return info;
 }
@@ -568,6 +608,12 @@ OpInfo cross_entropy_row() {
     return std::vector<Tensor>{f.loss, f.total_weight, f.lse};
   };
   info.reference = [](const Sample& s) { return ref_index_loss(s, true); };
+  info.grad_run = [](const Sample& s) {  // the loss only; class weights get no gradient
+    return std::vector<Tensor>{mica::cross_entropy(s.inputs[0], s.inputs[1], s.inputs[2],
+                                                   reduction_of(s.ints[0]), s.ints[1], s.reals[0])};
+  };
+  info.grad_inputs = {0};
+  info.gradgrad = true;
   info.tol = loss_tol;
   return info;
 }
@@ -626,6 +672,12 @@ OpInfo cross_entropy_probs_row() {
     res.push_back(from_values(l.batch, lse));
     return res;
   };
+  info.grad_run = [](const Sample& s) {  // w.r.t. logits and the target probabilities
+    return std::vector<Tensor>{mica::cross_entropy(s.inputs[0], s.inputs[1], s.inputs[2],
+                                                   reduction_of(s.ints[0]), -100, s.reals[0])};
+  };
+  info.grad_inputs = {0, 1};
+  info.gradgrad = true;
   info.tol = loss_tol;
   return info;
 }

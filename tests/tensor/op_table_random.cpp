@@ -250,6 +250,15 @@ std::vector<OpInfo> random_op_infos() {
           ref::dropout(s.dtype, seed_of(s), offset_of(s), values(s.inputs[0]), s.reals[0]);
       return std::vector<Tensor>{ref_tensor(sh, o), ref_tensor(sh, m)};
     };
+    // Differentiable: a fresh generator at the sample's state draws the same mask on every call,
+    // so gradcheck's perturbed evaluations are deterministic. The mask is a bool output (skipped).
+    r.differentiable = true;
+    r.grad_run = [](const Sample& s) {
+      SampleGen g(s), gm(s);
+      return std::vector<Tensor>{mica::dropout(s.inputs[0], s.reals[0], true, &g.g),
+                                 ops::dropout(s.inputs[0], s.reals[0], true, &gm.g).mask};
+    };
+    r.gradgrad = true;
     rows.push_back(r);
   }
 
