@@ -1,6 +1,7 @@
 // Differentiable pointwise ops: forward through mica::ops, backward formulas written with
 // differentiable ops (so create_graph gives second derivatives). Broadcast gradients are
-// reduced to each input's shape by the engine.
+// reduced to each input's shape by the engine. lerp, addcmul, addcdiv and clamp with tensor
+// bounds are in pointwise_ternary.cpp.
 #include <cmath>
 #include <numbers>
 
@@ -167,6 +168,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Scalar& b) {
   return scaled(a, raw([&] { return ops::div(a, b); }), 1.0 / b.to_double());
 }
+Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return div(a, b);
+  return raw([&] { return ops::div(a, b, rounding_mode); });  // piecewise constant: no gradient
+}
+Tensor div(const Tensor& a, const Scalar& b, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return div(a, b);
+  return raw([&] { return ops::div(a, b, rounding_mode); });
+}
 
 Tensor neg(const Tensor& a) {
   return scaled(a, raw([&] { return ops::neg(a); }), -1.0);
@@ -179,6 +188,14 @@ Tensor exp(const Tensor& a) {
 Tensor log(const Tensor& a) {
   return unary("LogBackward", a, raw([&] { return ops::log(a); }), true, false,
                [](const Tensor& g, const Tensor& x, const Tensor&) { return div(g, x); });
+}
+Tensor log1p(const Tensor& a) {
+  return unary("Log1pBackward", a, raw([&] { return ops::log1p(a); }), true, false,
+               [](const Tensor& g, const Tensor& x, const Tensor&) { return div(g, add(x, 1.0)); });
+}
+Tensor expm1(const Tensor& a) {
+  return unary("Expm1Backward", a, raw([&] { return ops::expm1(a); }), false, true,
+               [](const Tensor& g, const Tensor&, const Tensor& y) { return mul(g, add(y, 1.0)); });
 }
 Tensor sqrt(const Tensor& a) {
   return unary("SqrtBackward", a, raw([&] { return ops::sqrt(a); }), false, true,
@@ -232,6 +249,51 @@ Tensor pow(const Tensor& a, const Tensor& exponent) {
     node->y = SavedVariable(out, true);
   }
   return out;
+}
+namespace {
+// d/de b^e = b^e log(b), for a scalar base b; with b == 0 it is 0 where e >= 0 (like PyTorch).
+struct PowScalarBaseBackward : Node {
+  MICA_NODE_NAME("PowBackward")
+  double base = 1;
+  SavedVariable e, y;
+  std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    const Tensor yv = y.unpack(*this);
+    const Tensor grad = mul(g[0], mul(yv, std::log(base)));
+    if (base != 0.0) return {grad};
+    const Tensor e_nonneg = raw([&] { return ops::ge(e.unpack(*this), 0.0); });
+    return {where(e_nonneg, zeros_like(grad), grad)};
+  }
+  void release_saved() override {
+    e.reset();
+    y.reset();
+  }
+};
+}  // namespace
+Tensor pow(const Scalar& base, const Tensor& exponent) {
+  Tensor out = raw([&] { return ops::pow(base, exponent); });
+  if (auto node = make_node<PowScalarBaseBackward>({&exponent})) {
+    node->base = base.to_double();
+    if (node->base == 0.0) node->e = SavedVariable(exponent, false);
+    set_history(out, node);  // before saving out (see unary())
+    node->y = SavedVariable(out, true);
+  }
+  return out;
+}
+// Piecewise constant: no gradient (see autograd/ops/pointwise.h).
+Tensor sign(const Tensor& a) {
+  return raw([&] { return ops::sign(a); });
+}
+Tensor floor(const Tensor& a) {
+  return raw([&] { return ops::floor(a); });
+}
+Tensor ceil(const Tensor& a) {
+  return raw([&] { return ops::ceil(a); });
+}
+Tensor round(const Tensor& a) {
+  return raw([&] { return ops::round(a); });
+}
+Tensor trunc(const Tensor& a) {
+  return raw([&] { return ops::trunc(a); });
 }
 Tensor abs(const Tensor& a) {
   return unary("AbsBackward", a, raw([&] { return ops::abs(a); }), true, false,
@@ -324,6 +386,12 @@ Tensor clamp(const Tensor& a, std::optional<Scalar> min, std::optional<Scalar> m
                  return mul(g, mask_like(inside, g));
                });
 }
+Tensor clamp_min(const Tensor& a, const Scalar& min) {
+  return clamp(a, std::optional<Scalar>(min), std::nullopt);
+}
+Tensor clamp_max(const Tensor& a, const Scalar& max) {
+  return clamp(a, std::nullopt, std::optional<Scalar>(max));
+}
 
 namespace {
 struct MinMaxBackward : Node {
@@ -359,7 +427,8 @@ struct WhereBackward : Node {
   Tensor cond;  // bool, no gradient
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     const Tensor m = mask_like(cond, g[0]);
-    return {mul(g[0], m), mul(g[0], rsub(m, 1.0))};
+    return {needs_input_grad(0) ? mul(g[0], m) : Tensor(),
+            needs_input_grad(1) ? mul(g[0], rsub(m, 1.0)) : Tensor()};
   }
 };
 }  // namespace
@@ -382,6 +451,16 @@ Tensor masked_fill(const Tensor& t, const Tensor& mask, const Scalar& value) {
   Tensor out = raw([&] { return ops::masked_fill(t, mask, value); });
   if (auto node = make_node<WhereBackward>({&t, nullptr})) {
     node->cond = raw([&] { return ops::logical_not(mask); });
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor masked_fill(const Tensor& t, const Tensor& mask, const Tensor& value) {
+  Tensor out = raw([&] { return ops::masked_fill(t, mask, value); });
+  // where(mask, value, t): value gets the gradient under mask (summed to 0-d by the engine)
+  if (auto node = make_node<WhereBackward>({&value, &t})) {
+    node->cond = mask;
     set_history(out, node);
   }
   return out;

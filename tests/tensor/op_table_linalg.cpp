@@ -1,6 +1,7 @@
 // Op-table rows for the linalg family: matmul, mm, bmm, addmm, linear, outer, dot and einsum
 // against float64 references computed with naive loops over every index (a brute-force einsum
-// evaluator serves the matrix products too).
+// evaluator serves the matrix products too). Every row is differentiable (grad: the mica:: op on
+// the same sample), and gradgradchecked: every backward here is written with differentiable ops.
 #include <algorithm>
 #include <map>
 
@@ -129,7 +130,8 @@ std::vector<Sample> pair_samples(DType dt, std::mt19937_64& rng, const std::vect
 }
 
 OpInfo pair_row(std::string name, std::vector<DType> dtypes, std::vector<Pair> shapes,
-                std::function<Tensor(const Tensor&, const Tensor&)> op) {
+                std::function<Tensor(const Tensor&, const Tensor&)> op,
+                std::function<Tensor(const Tensor&, const Tensor&)> grad_op) {
   OpInfo info;
   info.name = std::move(name);
   info.dtypes = std::move(dtypes);
@@ -139,6 +141,10 @@ OpInfo pair_row(std::string name, std::vector<DType> dtypes, std::vector<Pair> s
     return std::vector<Tensor>{ref_matmul(s.inputs[0], s.inputs[1], s.dtype)};
   };
   info.tol = linalg_tol;
+  info.grad_run = [grad_op](const Sample& s) {
+    return std::vector<Tensor>{grad_op(s.inputs[0], s.inputs[1])};
+  };
+  info.gradgrad = true;
   return info;
 }
 
@@ -183,31 +189,35 @@ const std::vector<EinsumCase>& einsum_cases() {
 
 std::vector<OpInfo> linalg_op_infos() {
   std::vector<OpInfo> rows;
-  rows.push_back(pair_row("matmul", kLinalgDTypes,
-                          {{{3, 4}, {4, 5}},
-                           {{5}, {5}},
-                           {{4}, {4, 3}},
-                           {{3, 4}, {4}},
-                           {{2, 3, 4}, {4, 5}},
-                           {{2, 3, 4}, {4}},
-                           {{4}, {2, 4, 3}},
-                           {{3, 4}, {2, 4, 5}},
-                           {{2, 1, 3, 4}, {5, 4, 2}},
-                           {{3, 0}, {0, 4}},
-                           {{0, 3}, {3, 4}},
-                           {{2, 0, 3}, {3, 4}},
-                           {{0, 2, 3}, {1, 3, 4}}},
-                          [](auto& a, auto& b) { return ops::matmul(a, b); }));
-  rows.push_back(pair_row("mm", kLinalgDTypes,
-                          {{{3, 4}, {4, 5}}, {{1, 6}, {6, 1}}, {{3, 0}, {0, 4}}, {{0, 3}, {3, 2}}},
-                          [](auto& a, auto& b) { return ops::mm(a, b); }));
+  rows.push_back(pair_row(
+      "matmul", kLinalgDTypes,
+      {{{3, 4}, {4, 5}},
+       {{5}, {5}},
+       {{4}, {4, 3}},
+       {{3, 4}, {4}},
+       {{2, 3, 4}, {4, 5}},
+       {{2, 3, 4}, {4}},
+       {{4}, {2, 4, 3}},
+       {{3, 4}, {2, 4, 5}},
+       {{2, 1, 3, 4}, {5, 4, 2}},
+       {{3, 0}, {0, 4}},
+       {{0, 3}, {3, 4}},
+       {{2, 0, 3}, {3, 4}},
+       {{0, 2, 3}, {1, 3, 4}}},
+      [](auto& a, auto& b) { return ops::matmul(a, b); },
+      [](auto& a, auto& b) { return matmul(a, b); }));
+  rows.push_back(pair_row(
+      "mm", kLinalgDTypes, {{{3, 4}, {4, 5}}, {{1, 6}, {6, 1}}, {{3, 0}, {0, 4}}, {{0, 3}, {3, 2}}},
+      [](auto& a, auto& b) { return ops::mm(a, b); }, [](auto& a, auto& b) { return mm(a, b); }));
   {
-    OpInfo bmm = pair_row("bmm", kLinalgDTypes,
-                          {{{2, 3, 4}, {2, 4, 5}},
-                           {{3, 1, 4}, {3, 4, 2}},
-                           {{0, 3, 4}, {0, 4, 2}},
-                           {{2, 3, 0}, {2, 0, 4}}},
-                          [](auto& a, auto& b) { return ops::bmm(a, b); });
+    OpInfo bmm = pair_row(
+        "bmm", kLinalgDTypes,
+        {{{2, 3, 4}, {2, 4, 5}},
+         {{3, 1, 4}, {3, 4, 2}},
+         {{0, 3, 4}, {0, 4, 2}},
+         {{2, 3, 0}, {2, 0, 4}}},
+        [](auto& a, auto& b) { return ops::bmm(a, b); },
+        [](auto& a, auto& b) { return mica::bmm(a, b); });
     auto base = bmm.samples;
     bmm.samples = [base](DType dt, std::mt19937_64& rng) {
       auto s = base(dt, rng);
@@ -256,6 +266,11 @@ std::vector<OpInfo> linalg_op_infos() {
       const Scalar alpha = fl ? Scalar(s.reals[1]) : Scalar(static_cast<int64_t>(s.reals[1]));
       return std::vector<Tensor>{ops::addmm(s.inputs[0], s.inputs[1], s.inputs[2], beta, alpha)};
     };
+    info.grad_run = [](const Sample& s) {
+      return std::vector<Tensor>{
+          addmm(s.inputs[0], s.inputs[1], s.inputs[2], s.reals[0], s.reals[1])};
+    };
+    info.gradgrad = true;
     info.reference = [](const Sample& s) {
       const Tensor prod = ref_einsum("ik,kj->ij", {s.inputs[1], s.inputs[2]}, kFloat64);
       const double beta = s.reals[0], alpha = s.reals[1];
@@ -295,6 +310,11 @@ std::vector<OpInfo> linalg_op_infos() {
       return std::vector<Tensor>{
           ops::linear(s.inputs[0], s.inputs[1], s.inputs.size() > 2 ? s.inputs[2] : Tensor())};
     };
+    info.grad_run = [](const Sample& s) {
+      return std::vector<Tensor>{
+          linear(s.inputs[0], s.inputs[1], s.inputs.size() > 2 ? s.inputs[2] : Tensor())};
+    };
+    info.gradgrad = true;
     info.reference = [](const Sample& s) {
       const Tensor& x = s.inputs[0];
       const std::string xl = std::string("uvw").substr(0, static_cast<size_t>(x.dim() - 1));
@@ -313,15 +333,18 @@ std::vector<OpInfo> linalg_op_infos() {
     rows.push_back(info);
   }
   {
-    OpInfo info = pair_row("outer", kLinalgDTypes, {{{3}, {4}}, {{1}, {5}}, {{0}, {3}}},
-                           [](auto& a, auto& b) { return ops::outer(a, b); });
+    OpInfo info = pair_row(
+        "outer", kLinalgDTypes, {{{3}, {4}}, {{1}, {5}}, {{0}, {3}}},
+        [](auto& a, auto& b) { return ops::outer(a, b); },
+        [](auto& a, auto& b) { return outer(a, b); });
     info.reference = [](const Sample& s) {
       return std::vector<Tensor>{ref_einsum("i,j->ij", {s.inputs[0], s.inputs[1]}, s.dtype)};
     };
     rows.push_back(info);
   }
-  rows.push_back(pair_row("dot", kLinalgDTypes, {{{7}, {7}}, {{1}, {1}}, {{0}, {0}}},
-                          [](auto& a, auto& b) { return ops::dot(a, b); }));
+  rows.push_back(pair_row(
+      "dot", kLinalgDTypes, {{{7}, {7}}, {{1}, {1}}, {{0}, {0}}},
+      [](auto& a, auto& b) { return ops::dot(a, b); }, [](auto& a, auto& b) { return dot(a, b); }));
   {
     // einsum: ints[0] indexes einsum_cases()
     OpInfo info;
@@ -345,6 +368,10 @@ std::vector<OpInfo> linalg_op_infos() {
     info.run = [](const Sample& s) {
       return std::vector<Tensor>{ops::einsum(einsum_cases()[s.ints[0]].eq, s.inputs)};
     };
+    info.grad_run = [](const Sample& s) {
+      return std::vector<Tensor>{einsum(einsum_cases()[s.ints[0]].eq, s.inputs)};
+    };
+    info.gradgrad = true;
     info.reference = [](const Sample& s) {
       return std::vector<Tensor>{ref_einsum(einsum_cases()[s.ints[0]].ref_eq, s.inputs, s.dtype)};
     };
