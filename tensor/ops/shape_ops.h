@@ -8,7 +8,14 @@
 
 #include "tensor/tensor.h"
 
+namespace mica {
+// Declared in namespace mica (not ops, like Dims) so that argument-dependent lookup on a PadMode
+// argument does not pull the raw ops::pad next to the differentiable mica::pad.
+enum class PadMode { Constant, Reflect, Replicate };
+}  // namespace mica
+
 namespace mica::ops {
+using mica::PadMode;
 
 // tensors: same shape except at dim (1-d empty tensors [0] are skipped, like torch) -> their
 // concatenation along dim, in the promoted dtype of all inputs.
@@ -47,7 +54,6 @@ Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims = {});
 Tensor tril(const Tensor& t, int64_t diagonal = 0);
 Tensor triu(const Tensor& t, int64_t diagonal = 0);
 
-enum class PadMode { Constant, Reflect, Replicate };
 // pads: (left, right) pairs starting from the last dim: {l_last, r_last, l_prev, r_prev, ...}.
 // Constant pads with value (negative pads crop); Reflect mirrors without repeating the edge
 // (pad < size); Replicate repeats the edge (size > 0). Pads for at most t.dim() dims.

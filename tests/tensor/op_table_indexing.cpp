@@ -1,6 +1,7 @@
-// Op-table rows for the indexing family (index_select, gather, scatter*, index_put_,
+// Op-table rows for the indexing family (index_select, gather, scatter*, index_put(_),
 // masked_select, nonzero, embedding, one_hot); the shape ops' rows are in
-// op_table_shape.cpp. References walk the output (or the index) element by element.
+// op_table_shape.cpp. References walk the output (or the index) element by element. In-place
+// rows, nonzero and one_hot are not differentiable; the others gradcheck the mica:: ops.
 #include <algorithm>
 #include <numeric>
 
@@ -89,6 +90,9 @@ OpInfo index_select_row() {
   r.run = [](const Sample& s) {
     return one(ops::index_select(s.inputs[0], s.ints[0], s.inputs[1]));
   };
+  r.grad_run = [](const Sample& s) {
+    return one(mica::index_select(s.inputs[0], s.ints[0], s.inputs[1]));
+  };
   r.reference = [](const Sample& s) {
     const Tensor& t = s.inputs[0];
     const int64_t d = s.ints[0] < 0 ? s.ints[0] + t.dim() : s.ints[0];
@@ -129,6 +133,9 @@ OpInfo gather_row() {
     return s;
   };
   r.run = [](const Sample& s) { return one(ops::gather(s.inputs[0], s.ints[0], s.inputs[1])); };
+  r.grad_run = [](const Sample& s) {
+    return one(mica::gather(s.inputs[0], s.ints[0], s.inputs[1]));
+  };
   r.reference = [](const Sample& s) {
     const Tensor &t = s.inputs[0], &idx = s.inputs[1];
     const int64_t d = t.dim() == 0 ? 0 : (s.ints[0] < 0 ? s.ints[0] + t.dim() : s.ints[0]);
@@ -230,6 +237,17 @@ OpInfo scatter_row(std::string name, bool add, bool inplace, bool scalar) {
     return one(ops::scatter(s.inputs[0], d, idx, s.inputs[2]));
   };
   r.reference = [add, scalar](const Sample& s) { return one(ref_scatter(s, add, scalar)); };
+  // In-place scatters have no differentiable form; the out-of-place rows check the gradients
+  // (scatter's samples have distinct indices, so which duplicate wins does not matter).
+  r.differentiable = !inplace;
+  if (!inplace)
+    r.grad_run = [add, scalar](const Sample& s) {
+      const Tensor& idx = s.inputs[1];
+      const int64_t d = s.ints[0];
+      if (add) return one(mica::scatter_add(s.inputs[0], d, idx, s.inputs[2]));
+      if (scalar) return one(mica::scatter(s.inputs[0], d, idx, Scalar(s.reals[0])));
+      return one(mica::scatter(s.inputs[0], d, idx, s.inputs[2]));
+    };
   return r;
 }
 
@@ -340,9 +358,12 @@ Tensor ref_index_put(const Sample& s) {
   return from_values(t.sizes(), out);
 }
 
-OpInfo index_put_row(bool accumulate) {
+// In place (index_put_, not differentiable) or out of place (index_put, differentiable in self
+// and values; assignment samples have distinct indices).
+OpInfo index_put_row(bool accumulate, bool inplace) {
   OpInfo r;
-  r.name = accumulate ? "index_put_accumulate" : "index_put_";
+  r.name = inplace ? (accumulate ? "index_put_accumulate" : "index_put_")
+                   : (accumulate ? "index_put_accumulate_out_of_place" : "index_put");
   r.dtypes = accumulate ? kNumericDTypes : kAllDTypes;
   r.tol = accumulate ? [](DType dt) {
     return dt == kBFloat16 ? Tol{0.05, 0.02} : dt == kFloat16 ? Tol{5e-3, 5e-3} : default_tol(dt);
@@ -351,12 +372,18 @@ OpInfo index_put_row(bool accumulate) {
   r.samples = [accumulate](DType dt, std::mt19937_64& rng) {
     return index_put_samples(dt, rng, accumulate);
   };
-  r.run = [](const Sample& s) {
+  r.run = [inplace](const Sample& s) {
+    if (!inplace) return one(ops::index_put(s.inputs[0], s.inputs[1], s.inputs[2], s.ints[0] != 0));
     Tensor t = writable_copy(s.inputs[0]);
     ops::index_put_(t, s.inputs[1], s.inputs[2], s.ints[0] != 0);
     return one(t);
   };
   r.reference = [](const Sample& s) { return one(ref_index_put(s)); };
+  r.differentiable = !inplace;
+  if (!inplace)
+    r.grad_run = [](const Sample& s) {
+      return one(mica::index_put(s.inputs[0], s.inputs[1], s.inputs[2], s.ints[0] != 0));
+    };
   return r;
 }
 
@@ -383,6 +410,7 @@ OpInfo masked_select_row() {
     return s;
   };
   r.run = [](const Sample& s) { return one(ops::masked_select(s.inputs[0], s.inputs[1])); };
+  r.grad_run = [](const Sample& s) { return one(mica::masked_select(s.inputs[0], s.inputs[1])); };
   r.reference = [](const Sample& s) {
     const Shape shape = broadcast_shapes(s.inputs[0].sizes(), s.inputs[1].sizes(), "ref");
     std::vector<double> out;
@@ -449,6 +477,7 @@ OpInfo embedding_row() {
     return s;
   };
   r.run = [](const Sample& s) { return one(ops::embedding(s.inputs[0], s.inputs[1])); };
+  r.grad_run = [](const Sample& s) { return one(mica::embedding(s.inputs[0], s.inputs[1])); };
   r.reference = [](const Sample& s) {
     const Tensor &w = s.inputs[0], &idx = s.inputs[1];
     Shape shape = idx.sizes();
@@ -501,12 +530,16 @@ std::vector<OpInfo> indexing_op_infos() {
                            scatter_row("scatter_", false, true, false),
                            scatter_row("scatter__value", false, true, true),
                            scatter_row("scatter_add_", true, true, false),
-                           index_put_row(false),
-                           index_put_row(true),
+                           index_put_row(false, true),
+                           index_put_row(true, true),
+                           index_put_row(false, false),
+                           index_put_row(true, false),
                            masked_select_row(),
                            nonzero_row(),
                            embedding_row(),
                            one_hot_row()};
+  // Backwards are written in these differentiable ops: second order for every differentiable row.
+  for (OpInfo& r : rows) r.gradgrad = r.differentiable && static_cast<bool>(r.grad_run);
   auto shape_rows = shape_op_infos();
   rows.insert(rows.end(), shape_rows.begin(), shape_rows.end());
   return rows;

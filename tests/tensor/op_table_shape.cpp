@@ -40,6 +40,18 @@ OpInfo row(std::string name, std::vector<DType> dtypes,
   return r;
 }
 
+// The row with its autograd column: grad_run, the same op through the differentiable API.
+// Backwards are written in these differentiable ops, so every row is also gradgradchecked.
+OpInfo with_grad(OpInfo r, std::function<std::vector<Tensor>(const Sample&)> grad_run) {
+  r.grad_run = std::move(grad_run);
+  r.gradgrad = true;
+  return r;
+}
+
+std::vector<Tensor> one(Tensor t) {
+  return {std::move(t)};
+}
+
 // ---- cat / stack ----
 std::vector<Sample> cat_samples(DType dt, std::mt19937_64& rng) {
   std::vector<Sample> s;
@@ -357,89 +369,118 @@ std::vector<Tensor> ref_pad(const Sample& s) {
 
 std::vector<OpInfo> shape_op_infos() {
   std::vector<OpInfo> rows;
-  rows.push_back(row(
-      "cat", kAllDTypes, cat_samples,
-      [](const Sample& s) { return std::vector<Tensor>{ops::cat(s.inputs, s.ints[0])}; }, ref_cat));
-  rows.push_back(row(
-      "stack", kAllDTypes, stack_samples,
-      [](const Sample& s) { return std::vector<Tensor>{ops::stack(s.inputs, s.ints[0])}; },
-      ref_stack));
-  rows.push_back(row(
-      "split", kAllDTypes, split_samples,
-      [](const Sample& s) { return ops::split(s.inputs[0], s.ints[1], s.ints[0]); },
-      [](const Sample& s) {
-        const Tensor& t = s.inputs[0];
-        const int64_t d = wrap(s.ints[0], t.dim());
-        return ref_pieces(t, d, split_lengths(t.size(d), s.ints[1]));
-      }));
-  rows.push_back(row(
-      "split_sizes", kAllDTypes, split_sizes_samples,
-      [](const Sample& s) {
-        return ops::split(s.inputs[0], std::vector<int64_t>(s.ints.begin() + 1, s.ints.end()),
-                          s.ints[0]);
-      },
-      [](const Sample& s) {
-        const Tensor& t = s.inputs[0];
-        return ref_pieces(t, wrap(s.ints[0], t.dim()),
-                          std::vector<int64_t>(s.ints.begin() + 1, s.ints.end()));
-      }));
-  rows.push_back(row(
-      "chunk", kAllDTypes, chunk_samples,
-      [](const Sample& s) { return ops::chunk(s.inputs[0], s.ints[1], s.ints[0]); }, ref_chunk));
-  rows.push_back(row(
-      "repeat", kAllDTypes, repeat_samples,
-      [](const Sample& s) { return std::vector<Tensor>{ops::repeat(s.inputs[0], s.ints)}; },
-      ref_repeat));
+  rows.push_back(
+      with_grad(row(
+                    "cat", kAllDTypes, cat_samples,
+                    [](const Sample& s) { return one(ops::cat(s.inputs, s.ints[0])); }, ref_cat),
+                [](const Sample& s) { return one(mica::cat(s.inputs, s.ints[0])); }));
+  rows.push_back(with_grad(
+      row(
+          "stack", kAllDTypes, stack_samples,
+          [](const Sample& s) { return one(ops::stack(s.inputs, s.ints[0])); }, ref_stack),
+      [](const Sample& s) { return one(mica::stack(s.inputs, s.ints[0])); }));
+  rows.push_back(
+      with_grad(row(
+                    "split", kAllDTypes, split_samples,
+                    [](const Sample& s) { return ops::split(s.inputs[0], s.ints[1], s.ints[0]); },
+                    [](const Sample& s) {
+                      const Tensor& t = s.inputs[0];
+                      const int64_t d = wrap(s.ints[0], t.dim());
+                      return ref_pieces(t, d, split_lengths(t.size(d), s.ints[1]));
+                    }),
+                [](const Sample& s) { return mica::split(s.inputs[0], s.ints[1], s.ints[0]); }));
+  auto sizes_arg = [](const Sample& s) {
+    return std::vector<int64_t>(s.ints.begin() + 1, s.ints.end());
+  };
+  rows.push_back(with_grad(
+      row(
+          "split_sizes", kAllDTypes, split_sizes_samples,
+          [sizes_arg](const Sample& s) { return ops::split(s.inputs[0], sizes_arg(s), s.ints[0]); },
+          [sizes_arg](const Sample& s) {
+            const Tensor& t = s.inputs[0];
+            return ref_pieces(t, wrap(s.ints[0], t.dim()), sizes_arg(s));
+          }),
+      [sizes_arg](const Sample& s) { return mica::split(s.inputs[0], sizes_arg(s), s.ints[0]); }));
+  rows.push_back(with_grad(
+      row(
+          "chunk", kAllDTypes, chunk_samples,
+          [](const Sample& s) { return ops::chunk(s.inputs[0], s.ints[1], s.ints[0]); }, ref_chunk),
+      [](const Sample& s) { return mica::chunk(s.inputs[0], s.ints[1], s.ints[0]); }));
+  rows.push_back(with_grad(
+      row(
+          "repeat", kAllDTypes, repeat_samples,
+          [](const Sample& s) { return one(ops::repeat(s.inputs[0], s.ints)); }, ref_repeat),
+      [](const Sample& s) { return one(mica::repeat(s.inputs[0], s.ints)); }));
   auto dim_arg = [](const Sample& s) {
     return s.ints[0] == kNoDim ? std::nullopt : std::optional<int64_t>(s.ints[0]);
   };
-  rows.push_back(row(
-      "repeat_interleave", kAllDTypes,
-      [](DType dt, std::mt19937_64& rng) { return repeat_interleave_samples(dt, rng, false); },
+  rows.push_back(with_grad(
+      row(
+          "repeat_interleave", kAllDTypes,
+          [](DType dt, std::mt19937_64& rng) { return repeat_interleave_samples(dt, rng, false); },
+          [dim_arg](const Sample& s) {
+            return one(ops::repeat_interleave(s.inputs[0], s.ints[1], dim_arg(s)));
+          },
+          ref_repeat_interleave),
       [dim_arg](const Sample& s) {
-        return std::vector<Tensor>{ops::repeat_interleave(s.inputs[0], s.ints[1], dim_arg(s))};
-      },
-      ref_repeat_interleave));
-  rows.push_back(row(
-      "repeat_interleave_tensor", kAllDTypes,
-      [](DType dt, std::mt19937_64& rng) { return repeat_interleave_samples(dt, rng, true); },
+        return one(mica::repeat_interleave(s.inputs[0], s.ints[1], dim_arg(s)));
+      }));
+  rows.push_back(with_grad(
+      row(
+          "repeat_interleave_tensor", kAllDTypes,
+          [](DType dt, std::mt19937_64& rng) { return repeat_interleave_samples(dt, rng, true); },
+          [dim_arg](const Sample& s) {
+            return one(ops::repeat_interleave(s.inputs[0], s.inputs[1], dim_arg(s)));
+          },
+          ref_repeat_interleave),
       [dim_arg](const Sample& s) {
-        return std::vector<Tensor>{ops::repeat_interleave(s.inputs[0], s.inputs[1], dim_arg(s))};
-      },
-      ref_repeat_interleave));
-  rows.push_back(row(
-      "flip", kAllDTypes, flip_samples,
-      [](const Sample& s) { return std::vector<Tensor>{ops::flip(s.inputs[0], s.ints)}; },
-      ref_flip));
-  rows.push_back(row(
-      "roll", kAllDTypes, roll_samples,
-      [](const Sample& s) {
-        const int64_t k = s.ints[0];
-        return std::vector<Tensor>{ops::roll(s.inputs[0],
-                                             Shape(s.ints.begin() + 1, s.ints.begin() + 1 + k),
-                                             Shape(s.ints.begin() + 1 + k, s.ints.end()))};
-      },
-      ref_roll));
-  rows.push_back(row(
-      "tril", kAllDTypes, triangle_samples,
-      [](const Sample& s) { return std::vector<Tensor>{ops::tril(s.inputs[0], s.ints[0])}; },
-      [](const Sample& s) { return ref_triangle(s, false); }));
-  rows.push_back(row(
-      "triu", kAllDTypes, triangle_samples,
-      [](const Sample& s) { return std::vector<Tensor>{ops::triu(s.inputs[0], s.ints[0])}; },
-      [](const Sample& s) { return ref_triangle(s, true); }));
+        return one(mica::repeat_interleave(s.inputs[0], s.inputs[1], dim_arg(s)));
+      }));
+  rows.push_back(
+      with_grad(row(
+                    "flip", kAllDTypes, flip_samples,
+                    [](const Sample& s) { return one(ops::flip(s.inputs[0], s.ints)); }, ref_flip),
+                [](const Sample& s) { return one(mica::flip(s.inputs[0], s.ints)); }));
+  auto shifts_arg = [](const Sample& s) {
+    return Shape(s.ints.begin() + 1, s.ints.begin() + 1 + s.ints[0]);
+  };
+  auto dims_arg = [](const Sample& s) {
+    return Shape(s.ints.begin() + 1 + s.ints[0], s.ints.end());
+  };
+  rows.push_back(with_grad(
+      row(
+          "roll", kAllDTypes, roll_samples,
+          [=](const Sample& s) { return one(ops::roll(s.inputs[0], shifts_arg(s), dims_arg(s))); },
+          ref_roll),
+      [=](const Sample& s) { return one(mica::roll(s.inputs[0], shifts_arg(s), dims_arg(s))); }));
+  rows.push_back(
+      with_grad(row(
+                    "tril", kAllDTypes, triangle_samples,
+                    [](const Sample& s) { return one(ops::tril(s.inputs[0], s.ints[0])); },
+                    [](const Sample& s) { return ref_triangle(s, false); }),
+                [](const Sample& s) { return one(mica::tril(s.inputs[0], s.ints[0])); }));
+  rows.push_back(
+      with_grad(row(
+                    "triu", kAllDTypes, triangle_samples,
+                    [](const Sample& s) { return one(ops::triu(s.inputs[0], s.ints[0])); },
+                    [](const Sample& s) { return ref_triangle(s, true); }),
+                [](const Sample& s) { return one(mica::triu(s.inputs[0], s.ints[0])); }));
+  auto pads_arg = [](const Sample& s) { return Shape(s.ints.begin() + 1, s.ints.end()); };
+  auto mode_arg = [](const Sample& s) { return static_cast<ops::PadMode>(s.ints[0]); };
   for (auto [name, mode] : {std::pair{"pad_constant", ops::PadMode::Constant},
                             std::pair{"pad_reflect", ops::PadMode::Reflect},
                             std::pair{"pad_replicate", ops::PadMode::Replicate}}) {
-    rows.push_back(row(
-        name, kAllDTypes,
-        [mode](DType dt, std::mt19937_64& rng) { return pad_samples(dt, rng, mode); },
-        [](const Sample& s) {
-          return std::vector<Tensor>{ops::pad(s.inputs[0], Shape(s.ints.begin() + 1, s.ints.end()),
-                                              static_cast<ops::PadMode>(s.ints[0]),
-                                              Scalar(s.reals[0]))};
-        },
-        ref_pad));
+    rows.push_back(with_grad(
+        row(
+            name, kAllDTypes,
+            [mode](DType dt, std::mt19937_64& rng) { return pad_samples(dt, rng, mode); },
+            [=](const Sample& s) {
+              return one(ops::pad(s.inputs[0], pads_arg(s), mode_arg(s), Scalar(s.reals[0])));
+            },
+            ref_pad),
+        [=](const Sample& s) {
+          return one(mica::pad(s.inputs[0], pads_arg(s), mode_arg(s), Scalar(s.reals[0])));
+        }));
   }
   return rows;
 }
