@@ -22,7 +22,9 @@ std::string list_str(const std::vector<std::string>& names) {
 }
 }  // namespace
 
-Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
+Module::Module(std::string type_name) : type_name_(std::move(type_name)) {
+  autograd::init();  // parameters need autograd even when only nn/nn.h is included
+}
 
 void Module::check_new_name(const std::string& name, const char* what) const {
   MICA_CHECK(!name.empty(), type_name_, ": ", what, " name must not be empty");
