@@ -22,6 +22,7 @@
 #include "data/tokenizer/tokenizer.h"
 #include "data/transforms.h"
 #include "data/wav.h"
+#include "nn/nn.h"
 #include "nn/state_dict.h"
 #include "tensor/allocator.h"
 #include "tensor/generator.h"
