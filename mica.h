@@ -24,6 +24,7 @@
 #include "nn/serialization.h"
 #include "nn/state_dict.h"
 #include "optim/adam.h"
+#include "optim/checkpoint.h"
 #include "optim/clip_grad.h"
 #include "optim/ema.h"
 #include "optim/grad_accumulation.h"
