@@ -21,6 +21,7 @@
 #include "data/tokenizer/tokenizer.h"
 #include "data/transforms.h"
 #include "data/wav.h"
+#include "nn/safetensors.h"
 #include "nn/serialization.h"
 #include "nn/state_dict.h"
 #include "optim/adam.h"

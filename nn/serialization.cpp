@@ -400,12 +400,7 @@ void save_state_dict(const std::string& path, const StateDict& sd, const Attribu
     MICA_CHECK(!name.empty() && name.rfind("mica_", 0) != 0 && name != kCrcAttr,
                "save_state_dict: ", path, ": invalid attribute name '", name,
                "' (non-empty, not 'crc32', not starting with 'mica_')");
-  const fs::path target = fs::absolute(fs::path(path));
-  std::error_code ec;
-  MICA_CHECK(fs::is_directory(target.parent_path(), ec), "save_state_dict: ", path, ": directory ",
-             target.parent_path().string(), " does not exist");
-  const std::string tmp = temp_name(target);
-  try {
+  detail::write_atomically(path, "save_state_dict", [&](const std::string& tmp) {
     Hdf5Scope scope;
     Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
     Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
@@ -427,6 +422,20 @@ void save_state_dict(const std::string& path, const StateDict& sd, const Attribu
                " failed", hdf5_error());
     MICA_CHECK(H5Fclose(file.release()) >= 0, "save_state_dict: closing ", tmp, " failed",
                hdf5_error());
+  });
+}
+
+namespace detail {
+
+void write_atomically(const std::string& path, const char* fn,
+                      const std::function<void(const std::string& tmp)>& write) {
+  const fs::path target = fs::absolute(fs::path(path));
+  std::error_code ec;
+  MICA_CHECK(fs::is_directory(target.parent_path(), ec), fn, ": ", path, ": directory ",
+             target.parent_path().string(), " does not exist");
+  const std::string tmp = temp_name(target);
+  try {
+    write(tmp);
   } catch (...) {
     fs::remove(tmp, ec);
     throw;
@@ -435,10 +444,12 @@ void save_state_dict(const std::string& path, const StateDict& sd, const Attribu
   fs::rename(tmp, target, ec);
   if (ec) {
     fs::remove(tmp, ec);
-    MICA_FAIL("save_state_dict: cannot rename ", tmp, " to ", path, " (", ec.message(), ")");
+    MICA_FAIL(fn, ": cannot rename ", tmp, " to ", path, " (", ec.message(), ")");
   }
   fsync_path(target.parent_path().string(), true);
 }
+
+}  // namespace detail
 
 StateDict load_state_dict(const std::string& path, Attributes* attrs) {
   Hdf5Scope scope;

@@ -9,6 +9,7 @@
 // tensor and the problem.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -35,5 +36,13 @@ void load_state_dict_into(const std::string& path, StateDict& expected, bool str
 
 // The file's attributes only.
 Attributes read_attributes(const std::string& path);
+
+namespace detail {
+// Runs write(tmp) on a temporary path in path's directory, fsyncs the result and renames it over
+// path (then fsyncs the directory). On any failure the temporary file is removed, path is left
+// as it was, and the error propagates. fn names the caller in errors.
+void write_atomically(const std::string& path, const char* fn,
+                      const std::function<void(const std::string& tmp)>& write);
+}  // namespace detail
 
 }  // namespace mica::nn
