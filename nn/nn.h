@@ -8,6 +8,7 @@
 #include "nn/layers/dropout.h"
 #include "nn/layers/embedding.h"
 #include "nn/layers/linear.h"
+#include "nn/layers/normalization.h"
 #include "nn/lora.h"
 #include "nn/module.h"
 #include "nn/state_dict.h"
