@@ -3,9 +3,11 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(MICA_INSTALLED_TARGETS mica mica_tensor mica_autograd mica_nn mica_data mica_warnings)
-if(TARGET mica_optim)
-  list(APPEND MICA_INSTALLED_TARGETS mica_optim)
-endif()
+foreach(layer mica_optim mica_models)
+  if(TARGET ${layer})
+    list(APPEND MICA_INSTALLED_TARGETS ${layer})
+  endif()
+endforeach()
 install(TARGETS ${MICA_INSTALLED_TARGETS} EXPORT micaTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
