@@ -107,13 +107,37 @@ struct CumsumBackward : Node {
   }
 };
 
-// d out_j / d x_i = out_j / x_i for j >= i: divides by x (inf/NaN where x has zeros).
+// d out_j / d x_i = out_j / x_i for j >= i. With zeros, per line with its first zero at k:
+//   i < k:  sum_{j >= i} g_j out_j / x_i   (out_j = 0 from k on, so x_i != 0 is all it divides by)
+//   i = k:  sum_{j >= k} g_j P_j, P = cumprod of x with x_k replaced by 1
+//   i > k:  0 (every out_j that depends on x_i holds the factor x_k = 0)
+// First derivatives are exact with zeros; second derivatives only without zeros.
+Tensor cumprod_backward(const Tensor& g, const Tensor& x, const Tensor& out, int64_t dim) {
+  const Tensor is_zero = raw([&] { return ops::eq(x, 0); });
+  if (!raw([&] { return ops::any(is_zero); }).item<bool>())
+    return div(reverse_cumsum(mul(g, out), dim), x);
+  const DType dt = x.dtype();
+  const Tensor zeros_so_far = raw([&] { return ops::cumsum(is_zero, dim); });
+  const Tensor before = raw([&] { return ops::eq(zeros_so_far, 0).to(dt); });
+  const Tensor from_first = raw([&] { return ops::ge(zeros_so_far, 1).to(dt); });
+  const Tensor first =
+      raw([&] { return ops::logical_and(is_zero, ops::eq(zeros_so_far, 1)).to(dt); });
+  // i < k (x_safe: x with 1 from k on, so the masked-out division stays finite)
+  const Tensor x_safe = add(mul(x, before), from_first);
+  const Tensor head = mul(div(reverse_cumsum(mul(g, out), dim), x_safe), before);
+  // i = k (P does not depend on x_k)
+  const Tensor not_first = raw([&] { return ops::eq(first, 0).to(dt); });
+  const Tensor p = cumprod(add(mul(x, not_first), first), dim);
+  const Tensor at_zero = mul(reverse_cumsum(mul(mul(g, p), from_first), dim), first);
+  return add(head, at_zero);
+}
+
 struct CumprodBackward : Node {
   MICA_NODE_NAME("CumprodBackward")
   int64_t dim = 0;
   SavedVariable x, result;
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
-    return {div(reverse_cumsum(mul(g[0], result.unpack(*this)), dim), x.unpack(*this))};
+    return {cumprod_backward(g[0], x.unpack(*this), result.unpack(*this), dim)};
   }
   void release_saved() override {
     x.reset();

@@ -6,8 +6,8 @@
 // - prod with zeros: exact first derivatives (a group with one zero sends the product of the
 //   others to the zero, nothing elsewhere); second derivatives are exact while a group has at
 //   most one zero.
-// - cumprod divides by the input: with zeros its gradient is inf/NaN (inputs without zeros are
-//   exact, to any order).
+// - cumprod with zeros: exact first derivatives (per line, the first zero gets the products
+//   that skip it, later elements nothing); second derivatives are exact without zeros.
 // - norm: p = 0 counts nonzeros and has zero gradient; a group whose norm is 0 gets zero
 //   gradient (p = 2: the subgradient 0 at the kink), p = 1 uses sign(x) (0 at 0).
 // - var/std with N - correction <= 0 give inf/NaN gradients, like their values.

@@ -128,6 +128,15 @@ TEST(ReductionGradcheck, ProdSecondOrderWithAtMostOneZeroPerGroup) {
   x = make_leaf(x);
   EXPECT_TRUE(Gradgradcheck(unary_fn([](const Tensor& t) { return prod(t, 1); }), {x}));
   EXPECT_TRUE(Gradgradcheck(unary_fn([](const Tensor& t) { return prod(t, 0, true); }), {x}));
+  // the Hessian of a * 0 * c at (2, 0, 4): [[0, c, 0], [c, 0, a], [0, a, 0]]
+  Tensor y = make_leaf(vec({2, 0, 4}));
+  const Tensor gy = autograd::grad({prod(y)}, {y}, {}, {.create_graph = true})[0];
+  const std::vector<std::vector<double>> hessian{{0, 4, 0}, {4, 0, 2}, {0, 2, 0}};
+  for (int64_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE("row " + std::to_string(i));
+    expect_values(to_doubles(autograd::grad({gy.select(0, i)}, {y}, {}, {.retain_graph = true})[0]),
+                  hessian[static_cast<size_t>(i)]);
+  }
 }
 
 // ---- hand-computed values ----
@@ -149,6 +158,17 @@ TEST(ReductionGradcheck, NormZeroCasesAndLogsumexp) {
   expect_values(grad_of({0, 0}, [](const Tensor& x) { return norm(x); }), {0, 0});
   expect_values(grad_of({3, -4}, [](const Tensor& x) { return norm(x); }), {0.6, -0.8});
   expect_values(grad_of({3, -4, 0}, [](const Tensor& x) { return norm(x, 1); }), {1, -1, 0});
+  // a zero element: p < 1 gives it no gradient (|x|^(p-1) is infinite there), like PyTorch;
+  // p = 0.5: sign(x) |x|^-0.5 norm^0.5 with norm = (1 + sqrt 2)^2
+  expect_values(grad_of({1, 0, 2}, [](const Tensor& x) { return norm(x, 0.5); }),
+                {1 + std::sqrt(2.0), 0, (1 + std::sqrt(2.0)) / std::sqrt(2.0)});
+  // p = 3: x^2 / norm^2 with norm = 9^(1/3)
+  const double n3 = std::cbrt(9.0);
+  expect_values(grad_of({1, 0, 2}, [](const Tensor& x) { return norm(x, 3); }),
+                {1 / (n3 * n3), 0, 4 / (n3 * n3)});
+  // p = -1 with a zero: the norm is 0 and so is the gradient
+  expect_values(grad_of({1, 0, 2}, [](const Tensor& x) { return norm(x, -1); }), {0, 0, 0});
+  expect_values(grad_of({0, 0}, [](const Tensor& x) { return norm(x, 3); }), {0, 0});
   // logsumexp: softmax of the group
   const double e = std::exp(1.0);
   expect_values(grad_of({0, 1}, [](const Tensor& x) { return logsumexp(x); }),
@@ -160,6 +180,25 @@ TEST(ReductionGradcheck, Scans) {
   // cumprod [a, ab, abc]: d/da = 1 + b + bc, d/db = a + ac, d/dc = ab
   expect_values(grad_of({2, 3, 4}, [](const Tensor& x) { return cumprod(x, 0); }),
                 {1 + 3 + 12, 2 + 8, 6});
+}
+
+TEST(ReductionGradcheck, CumprodWithZeros) {
+  // [a, 0, c, d]: out = [a, 0, 0, 0]; d/da = 1, d/d0 = a + ac + acd, later elements 0
+  expect_values(grad_of({2, 0, 4, 5}, [](const Tensor& x) { return cumprod(x, 0); }),
+                {1, 2 + 8 + 40, 0, 0});
+  // rows: no zero, one zero, two zeros, a zero first; along dim 1 and dim 0
+  Tensor x = values({4, 5}, 12, 0.5, 1.5);
+  {
+    NoGradGuard g;
+    x.select(0, 1).select(0, 2).fill_(0.0);
+    x.select(0, 2).select(0, 1).fill_(0.0);
+    x.select(0, 2).select(0, 3).fill_(0.0);
+    x.select(0, 3).select(0, 0).fill_(0.0);
+  }
+  x = make_leaf(x);
+  EXPECT_TRUE(Gradcheck(unary_fn([](const Tensor& t) { return cumprod(t, 1); }), {x}));
+  EXPECT_TRUE(Gradcheck(unary_fn([](const Tensor& t) { return cumprod(t, 0); }), {x}));
+  EXPECT_TRUE(Gradcheck(unary_fn([](const Tensor& t) { return cumprod(t.t(), 1); }), {x}));
 }
 
 // ---- second order on small inputs ----
