@@ -19,6 +19,9 @@ struct Sample {
   std::vector<double> reals;  // op-specific real arguments (scalars, eps, p)
   std::string desc;           // e.g. "[3, 4] non-contiguous"
   DType dtype = kFloat32;     // the dtype under test (set by the driver)
+  // false: a forward-only sample (e.g. 20k-element reductions for chunked kernel paths, too
+  // large for finite differences, which cost two evaluations per input element)
+  bool gradcheck = true;
 };
 
 struct OpInfo {

@@ -1,7 +1,9 @@
 // Op-table rows for the Tensor view methods and copies (view, reshape, permute, transpose, t,
 // expand, squeeze, unsqueeze, flatten, unflatten, slice, narrow, select, diagonal, as_strided,
 // contiguous, clone, copy_). Each reference maps an output multi-index to the input element it
-// must show, with plain index arithmetic.
+// must show, with plain index arithmetic. Autograd column: the same Tensor methods are
+// differentiable (autograd/functions/view.cpp), so grad_run is run itself; views are second
+// order too, as_strided first order only.
 #include <algorithm>
 
 #include "op_table.h"
@@ -44,6 +46,8 @@ OpInfo make_row(MapRow m) {
   r.samples = m.samples;
   auto run = m.run;
   r.run = [run](const Sample& s) { return std::vector<Tensor>{run(s.inputs[0], s.ints)}; };
+  r.grad_run = r.run;
+  r.gradgrad = true;
   auto out_shape = m.out_shape;
   auto map = m.map;
   r.reference = [out_shape, map](const Sample& s) {
@@ -136,6 +140,7 @@ OpInfo as_strided_row() {
     const Tensor& base = s.inputs[0];
     return std::vector<Tensor>{base.slice(0, s.ints[0], base.size(0)).as_strided(sz, st, off)};
   };
+  r.grad_run = r.run;  // first order (its backward is a raw scatter-add)
   r.reference = [parse](const Sample& s) {
     Shape sz, st;
     int64_t off;
@@ -162,6 +167,9 @@ OpInfo copy_row() {
   r.samples = [](DType dt, std::mt19937_64& rng) {
     std::vector<Sample> s;
     const double low = dt == kUInt8 ? 0 : -3;  // float -> uint8 of a negative value is undefined
+    // float64 (the gradcheck dtype) needs float64 floating inputs: a float16/float32 source
+    // becomes its exact float64 widening there (same values, so the same expected result)
+    auto src_float = [dt](const Tensor& t) { return dt == kFloat64 ? t.to(kFloat64) : t; };
     s.push_back({{rand_tensor({3, 4}, dt, rng), rand_tensor({3, 4}, kFloat64, rng, low, 3)},
                  {},
                  {},
@@ -174,14 +182,14 @@ OpInfo copy_row() {
                  {},
                  {},
                  "from bool into non-contiguous"});
-    s.push_back(
-        {{rand_tensor({2, 3}, dt, rng), non_contiguous(rand_tensor({2, 3}, kFloat16, rng, low, 3))},
-         {},
-         {},
-         "from non-contiguous float16"});
+    s.push_back({{rand_tensor({2, 3}, dt, rng),
+                  non_contiguous(src_float(rand_tensor({2, 3}, kFloat16, rng, low, 3)))},
+                 {},
+                 {},
+                 "from non-contiguous float16"});
     s.push_back(
         {{rand_tensor({2, 3}, dt, rng), rand_tensor({}, dt, rng)}, {}, {}, "same dtype 0-d"});
-    s.push_back({{rand_tensor({0, 3}, dt, rng), rand_tensor({3}, kFloat32, rng, low, 3)},
+    s.push_back({{rand_tensor({0, 3}, dt, rng), src_float(rand_tensor({3}, kFloat32, rng, low, 3))},
                  {},
                  {},
                  "zero-size"});
@@ -192,6 +200,17 @@ OpInfo copy_row() {
     dst.copy_(s.inputs[1]);
     return std::vector<Tensor>{dst};
   };
+  // Like torch: the gradient goes to src (summed over broadcasting); dst's earlier value is
+  // overwritten and gets none. A contiguous dst is a clone of the input, so its history must be
+  // dropped by copy_; a non-contiguous dst is built detached (in-place writes into a view of a
+  // tensor that requires grad are not supported).
+  r.grad_run = [](const Sample& s) {
+    Tensor dst =
+        s.inputs[0].is_contiguous() ? s.inputs[0].clone() : non_contiguous(s.inputs[0].detach());
+    dst.copy_(s.inputs[1]);
+    return std::vector<Tensor>{dst};
+  };
+  r.gradgrad = true;
   r.reference = [](const Sample& s) {
     const Tensor& dst = s.inputs[0];
     const DType dt = s.dtype;
