@@ -107,7 +107,7 @@ std::string row_name(const ::testing::TestParamInfo<const OpInfo*>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Ops, OpTableGrad, ::testing::ValuesIn(differentiable_rows()), row_name);
 
-TEST(OpTableGradCoverage, DISABLED_EveryDifferentiableRowHasABackward) {
+TEST(OpTableGradCoverage, EveryDifferentiableRowHasABackward) {
   for (const OpInfo& op : all_op_infos()) {
     if (!op.differentiable) continue;
     EXPECT_TRUE(static_cast<bool>(op.grad_run))
@@ -118,7 +118,7 @@ TEST(OpTableGradCoverage, DISABLED_EveryDifferentiableRowHasABackward) {
 }
 
 // The ops a gradient penalty or guidance needs to second order.
-TEST(OpTableGradCoverage, DISABLED_SecondOrderOps) {
+TEST(OpTableGradCoverage, SecondOrderOps) {
   const std::set<std::string> required = {
       "add",  "sub",    "mul",        "div",         "exp",        "log",       "tanh",   "sigmoid",
       "gelu", "silu",   "pow_scalar", "matmul",      "mm",         "bmm",       "linear", "sum",
