@@ -184,7 +184,7 @@ std::vector<std::string> inject_lora(Module& model, const std::vector<std::strin
   }
   std::string pats;
   for (const std::string& p : patterns) pats += (pats.empty() ? "'" : ", '") + p + "'";
-  MICA_CHECK(!targets.empty(), "inject_lora: no Linear or Conv2d module matches ", pats);
+  MICA_CHECK(!targets.empty(), "inject_lora: no Linear module matches ", pats, " (nor any Conv2d)");
 
   model.requires_grad_(false);
   std::vector<std::string> names;

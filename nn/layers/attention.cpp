@@ -43,7 +43,7 @@ std::pair<Tensor, Tensor> scaled_dot_product_attention_with_weights(
              shape_str(q.sizes()), ", k ", shape_str(k.sizes()), ", v ", shape_str(v.sizes()));
   const int64_t L = q.size(-2), S = k.size(-2);
   const double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
-  Tensor scores = mul(matmul(q, k.transpose(-2, -1)), s);  // [..., L, S]
+  Tensor scores = mica::mul(mica::matmul(q, k.transpose(-2, -1)), s);  // [..., L, S]
   if (is_causal) scores = add(scores, causal_additive_mask(L, S, scores));
   if (attn_mask.defined()) {
     if (attn_mask.dtype() == kBool)
@@ -51,9 +51,9 @@ std::pair<Tensor, Tensor> scaled_dot_product_attention_with_weights(
     else
       scores = add(scores, attn_mask);
   }
-  Tensor weights = softmax(scores, -1);
+  Tensor weights = mica::softmax(scores, -1);
   if (dropout_p > 0) weights = mica::dropout(weights, dropout_p, true, generator);
-  return {matmul(weights, v), weights};
+  return {mica::matmul(weights, v), weights};
 }
 
 }  // namespace functional

@@ -18,20 +18,20 @@
 namespace mica::nn {
 
 struct MultiheadAttentionOptions {
-  double dropout = 0.0;         // on the attention weights, in training mode
-  bool bias = true;             // in_proj_bias and out_proj.bias
-  std::optional<int64_t> kdim;  // key features (default embed_dim)
-  std::optional<int64_t> vdim;  // value features (default embed_dim)
-  bool batch_first = false;     // inputs [B, T, E] instead of torch's default [T, B, E]
+  double dropout = 0.0;              // on the attention weights, in training mode
+  bool bias = true;                  // in_proj_bias and out_proj.bias
+  std::optional<int64_t> kdim = {};  // key features (default embed_dim)
+  std::optional<int64_t> vdim = {};  // value features (default embed_dim)
+  bool batch_first = false;          // inputs [B, T, E] instead of torch's default [T, B, E]
 };
 
 // Per-call arguments of MultiheadAttention::forward (torch's keyword arguments).
 struct AttentionForwardOptions {
   // [B, S] (or [S] unbatched): bool, true = ignore that key; or float, added to the scores.
-  Tensor key_padding_mask;
+  Tensor key_padding_mask = {};
   bool need_weights = true;
   // [T, S] or [B * num_heads, T, S]: bool, true = not allowed to attend; or float, added.
-  Tensor attn_mask;
+  Tensor attn_mask = {};
   bool average_attn_weights = true;
   // Masks key positions after the query position (combined with attn_mask when both are given).
   bool is_causal = false;

@@ -12,7 +12,7 @@
 namespace mica::nn {
 
 struct MaxPool2dOptions {
-  std::optional<IntArg> stride;  // default: kernel_size
+  std::optional<IntArg> stride = {};  // default: kernel_size
   IntArg padding = 0;
   IntArg dilation = 1;
   bool ceil_mode = false;
@@ -33,11 +33,11 @@ class MaxPool2d : public Module {
 };
 
 struct AvgPool2dOptions {
-  std::optional<IntArg> stride;  // default: kernel_size
+  std::optional<IntArg> stride = {};  // default: kernel_size
   IntArg padding = 0;
   bool ceil_mode = false;
   bool count_include_pad = true;
-  std::optional<int64_t> divisor_override;
+  std::optional<int64_t> divisor_override = {};
 };
 
 class AvgPool2d : public Module {
@@ -50,7 +50,7 @@ class AvgPool2d : public Module {
 
   std::vector<int64_t> kernel_size, stride, padding;
   bool ceil_mode, count_include_pad;
-  std::optional<int64_t> divisor_override;
+  std::optional<int64_t> divisor_override = {};
 };
 
 class AdaptiveAvgPool2d : public Module {
@@ -65,10 +65,10 @@ class AdaptiveAvgPool2d : public Module {
 };
 
 struct UpsampleOptions {
-  std::optional<IntArg> size;  // output (H, W); exactly one of size, scale_factor
-  std::optional<std::vector<double>> scale_factor;  // one value for both dims or (sH, sW)
-  std::string mode = "nearest";                     // "nearest" or "bilinear"
-  std::optional<bool> align_corners;                // bilinear only (default false, like torch)
+  std::optional<IntArg> size = {};  // output (H, W); exactly one of size, scale_factor
+  std::optional<std::vector<double>> scale_factor = {};  // one value for both dims or (sH, sW)
+  std::string mode = "nearest";                          // "nearest" or "bilinear"
+  std::optional<bool> align_corners = {};  // bilinear only (default false, like torch)
 };
 
 class Upsample : public Module {
