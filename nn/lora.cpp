@@ -1,4 +1,5 @@
 // LoRA adapters on nn::Linear: attach, delta, merge/unmerge, injection by name, adapter state.
+// The whole-model functions also cover Conv2d adapters (nn/lora_conv.h).
 #include "nn/lora.h"
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "autograd/ops/linalg.h"
 #include "autograd/ops/pointwise.h"
 #include "nn/init.h"
+#include "nn/lora_conv.h"
 #include "tensor/autograd_hooks.h"
 #include "tensor/error.h"
 #include "tensor/ops.h"
@@ -34,11 +36,36 @@ bool matches(const std::string& path, const std::string& pattern, bool regex) {
          path[path.size() - pattern.size() - 1] == '.';
 }
 
-// (path, Linear) for every adapted Linear of model.
-std::vector<std::pair<std::string, Linear*>> adapted(Module& model) {
-  std::vector<std::pair<std::string, Linear*>> out;
-  for (auto& [name, m] : model.named_modules())
-    if (auto* lin = dynamic_cast<Linear*>(m.get()); lin && lin->lora) out.emplace_back(name, lin);
+// An adapted layer of a model: a Linear or a Conv2d with an adapter.
+struct Adapted {
+  Linear* lin = nullptr;
+  Conv2d* conv = nullptr;
+  bool merged() const { return lin ? lin->lora->merged : conv->lora->merged; }
+  Tensor a_weight() const { return lin ? lin->lora->lora_A->weight : conv->lora->lora_A->weight; }
+  Tensor b_weight() const { return lin ? lin->lora->lora_B->weight : conv->lora->lora_B->weight; }
+  void merge() const { lin ? merge_lora(*lin) : merge_lora(*conv); }
+  void unmerge() const { lin ? unmerge_lora(*lin) : unmerge_lora(*conv); }
+  void unload() const {
+    Module& m = lin ? static_cast<Module&>(*lin) : static_cast<Module&>(*conv);
+    merge();
+    m.unregister_module("lora_A");
+    m.unregister_module("lora_B");
+    if (lin)
+      lin->lora.reset();
+    else
+      conv->lora.reset();
+  }
+};
+
+// (path, layer) for every adapted Linear or Conv2d of model.
+std::vector<std::pair<std::string, Adapted>> adapted(Module& model) {
+  std::vector<std::pair<std::string, Adapted>> out;
+  for (auto& [name, m] : model.named_modules()) {
+    if (auto* lin = dynamic_cast<Linear*>(m.get()); lin && lin->lora)
+      out.emplace_back(name, Adapted{lin, nullptr});
+    else if (auto* conv = dynamic_cast<Conv2d*>(m.get()); conv && conv->lora)
+      out.emplace_back(name, Adapted{nullptr, conv});
+  }
   return out;
 }
 
@@ -126,36 +153,46 @@ LoRALinear::LoRALinear(const Linear& base, const LoRAConfig& config) : Linear("L
 std::vector<std::string> inject_lora(Module& model, const std::vector<std::string>& patterns,
                                      const LoRAConfig& config, Generator* gen) {
   MICA_CHECK(!patterns.empty(), "inject_lora: no target patterns given");
-  std::vector<std::pair<std::string, Linear*>> targets;
+  std::vector<std::pair<std::string, Adapted>> targets;
   std::vector<const Module*> adapter_parts;
   for (auto& [path, m] : model.named_modules()) {
     auto* lin = dynamic_cast<Linear*>(m.get());
+    auto* conv = dynamic_cast<Conv2d*>(m.get());
     if (lin && lin->lora) {
       adapter_parts.push_back(lin->lora->lora_A.get());
       adapter_parts.push_back(lin->lora->lora_B.get());
     }
+    if (conv && conv->lora) {
+      adapter_parts.push_back(conv->lora->lora_A.get());
+      adapter_parts.push_back(conv->lora->lora_B.get());
+    }
   }
   for (auto& [path, m] : model.named_modules()) {
     auto* lin = dynamic_cast<Linear*>(m.get());
-    if (!lin) continue;
+    auto* conv = dynamic_cast<Conv2d*>(m.get());
+    if (!lin && !conv) continue;
     bool part = false;
-    for (const Module* p : adapter_parts) part |= p == lin;
+    for (const Module* p : adapter_parts) part |= p == m.get();
     if (part) continue;
     for (const std::string& pat : patterns) {
       if (!matches(path, pat, config.regex)) continue;
-      MICA_CHECK(!lin->lora, "inject_lora: '", path, "' already has a LoRA adapter");
-      targets.emplace_back(path, lin);
+      MICA_CHECK(!(lin ? static_cast<bool>(lin->lora) : static_cast<bool>(conv->lora)),
+                 "inject_lora: '", path, "' already has a LoRA adapter");
+      targets.emplace_back(path, Adapted{lin, conv});
       break;
     }
   }
   std::string pats;
   for (const std::string& p : patterns) pats += (pats.empty() ? "'" : ", '") + p + "'";
-  MICA_CHECK(!targets.empty(), "inject_lora: no Linear module matches ", pats);
+  MICA_CHECK(!targets.empty(), "inject_lora: no Linear module matches ", pats, " (nor any Conv2d)");
 
   model.requires_grad_(false);
   std::vector<std::string> names;
-  for (auto& [path, lin] : targets) {
-    add_lora(*lin, config, gen);
+  for (auto& [path, layer] : targets) {
+    if (layer.lin)
+      add_lora(*layer.lin, config, gen);
+    else
+      add_lora(*layer.conv, config, gen);
     names.push_back(path);
   }
   return names;
@@ -172,35 +209,29 @@ std::string trainable_parameters_report(const Module& model) {
 }
 
 void merge_lora(Module& model) {
-  for (auto& item : adapted(model)) merge_lora(*item.second);
+  for (auto& item : adapted(model)) item.second.merge();
 }
 
 void unmerge_lora(Module& model) {
-  for (auto& item : adapted(model)) unmerge_lora(*item.second);
+  for (auto& item : adapted(model)) item.second.unmerge();
 }
 
 void merge_and_unload(Module& model) {
-  for (auto& item : adapted(model)) {
-    Linear& lin = *item.second;
-    merge_lora(lin);
-    lin.unregister_module("lora_A");
-    lin.unregister_module("lora_B");
-    lin.lora.reset();
-  }
+  for (auto& item : adapted(model)) item.second.unload();
 }
 
 StateDict lora_state_dict(Module& model) {
   StateDict out;
-  for (auto& [path, lin] : adapted(model)) {
-    out.insert(prefixed(path, "lora_A.weight"), lin->lora->lora_A->weight);
-    out.insert(prefixed(path, "lora_B.weight"), lin->lora->lora_B->weight);
+  for (auto& [path, layer] : adapted(model)) {
+    out.insert(prefixed(path, "lora_A.weight"), layer.a_weight());
+    out.insert(prefixed(path, "lora_B.weight"), layer.b_weight());
   }
   return out;
 }
 
 void load_lora_state_dict(Module& model, const StateDict& sd) {
-  for (auto& [path, lin] : adapted(model))
-    MICA_CHECK(!lin->lora->merged, "load_lora_state_dict: the adapter of '", path,
+  for (auto& [path, layer] : adapted(model))
+    MICA_CHECK(!layer.merged(), "load_lora_state_dict: the adapter of '", path,
                "' is merged; unmerge_lora first");
   const StateDict own = lora_state_dict(model);
   std::vector<std::string> missing, unexpected, mismatched;

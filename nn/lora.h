@@ -14,7 +14,7 @@
 //   ... train model->parameters() that require grad ...
 //   StateDict adapter = nn::lora_state_dict(*model);     // save the adapter alone
 //   nn::merge_lora(*model);                              // fold into W for inference
-// LoRA for Conv2d comes with nn::Conv2d.
+// LoRA for Conv2d: nn/lora_conv.h (inject_lora and the whole-model functions cover both).
 #pragma once
 
 #include <memory>
@@ -70,7 +70,7 @@ class LoRALinear : public Linear {
   void unmerge() { unmerge_lora(*this); }
 };
 
-// Attaches adapters to every Linear of model whose dotted path matches a pattern, freezes
+// Attaches adapters to every Linear (or Conv2d) of model whose path matches a pattern, freezes
 // every other parameter (only lora_A / lora_B train), and returns the adapted paths. A plain
 // pattern matches PEFT's way: the path equals it or ends with "." + pattern ("c_attn" matches
 // "h.0.attn.c_attn"); with config.regex the pattern must match the whole path
@@ -80,8 +80,8 @@ std::vector<std::string> inject_lora(Module& model, const std::vector<std::strin
                                      const LoRAConfig& config = {}, Generator* gen = nullptr);
 // PEFT's summary: "trainable params: 1,024 || all params: 10,250 || trainable%: 9.9902".
 std::string trainable_parameters_report(const Module& model);
-// Every adapted Linear of model: merge / unmerge; merge_and_unload also removes the adapters
-// (children and Linear::lora), leaving a plain model with the merged weights.
+// Every adapted Linear or Conv2d of model: merge / unmerge; merge_and_unload also removes the
+// adapters (children and Linear::lora), leaving a plain model with the merged weights.
 void merge_lora(Module& model);
 void unmerge_lora(Module& model);
 void merge_and_unload(Module& model);
