@@ -8,6 +8,7 @@
 #include "autograd/ops.h"
 #include "nn/init.h"
 #include "nn/safetensors.h"
+#include "tensor/autograd_hooks.h"
 #include "tensor/error.h"
 #include "tensor/ops.h"
 
