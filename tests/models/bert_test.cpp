@@ -89,6 +89,21 @@ TEST(Bert, ConfigIsValidated) {
                Error);
 }
 
+TEST(Bert, BadInputsThrow) {
+  BertModel model(BertConfig{.vocab_size = 10,
+                             .max_position_embeddings = 4,
+                             .hidden_size = 8,
+                             .num_hidden_layers = 1,
+                             .num_attention_heads = 2,
+                             .intermediate_size = 16});
+  const Tensor ids = zeros({2, 3}, TensorOptions(kInt64));
+  EXPECT_THROW(model.forward(zeros({2, 5}, TensorOptions(kInt64))), Error);  // T > max positions
+  EXPECT_THROW(model.forward(zeros({2, 3})), Error);                         // float ids
+  EXPECT_THROW(model.forward(ids, ones({2, 4}, TensorOptions(kInt64))), Error);
+  EXPECT_THROW(model.forward(ids, Tensor(), ones({3, 3}, TensorOptions(kInt64))), Error);
+  EXPECT_EQ(model.forward(ids).last_hidden_state.sizes(), (Shape{2, 3, 8}));
+}
+
 TEST(Bert, MatchesReference) {
   const auto doc = load_doc();
   const BertConfig cfg = fixture_config(doc);
