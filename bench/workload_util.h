@@ -115,8 +115,10 @@ inline void setup() {
 inline Tensor fashion_images(const std::string& split, double scale, double shift) {
   const data::ImageLabelSet set = data::load_fashion_mnist(split);
   const int64_t n = set.images.size(0);
-  Tensor x = ops::add(ops::mul(set.images.to(kFloat32), scale), shift);
-  return x.reshape({n, 1, 28, 28}).contiguous();
+  Tensor x = set.images.to(kFloat32).reshape({n, 1, 28, 28});  // in place from here on
+  ops::mul_(x, scale);
+  ops::add_(x, shift);
+  return x;
 }
 
 // Batch s of the epoch-0 permutation: images[perm[s*B : (s+1)*B]] (contiguous copy).

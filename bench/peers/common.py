@@ -65,7 +65,7 @@ def fashion_images(split, scale, shift):
     magic, n, rows, cols = struct.unpack(">IIII", raw[:16])
     assert magic == 2051, path
     pixels = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, 1, rows, cols)
-    return torch.from_numpy(pixels.astype(np.float32)) * scale + shift
+    return torch.from_numpy(pixels.astype(np.float32)).mul_(scale).add_(shift)
 
 
 def perm_tensor(n):
