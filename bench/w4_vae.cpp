@@ -38,7 +38,8 @@ std::pair<Tensor, Tensor> linear_params(int64_t in, int64_t out) {
 struct Vae {
   // Created in torch's module order (enc1, enc2, mu, logvar, dec_fc, dec1, dec2).
   std::pair<Tensor, Tensor> enc1 = conv_params(1, 32, 4), enc2 = conv_params(32, 64, 4);
-  std::pair<Tensor, Tensor> mu = linear_params(3136, kLatent), logvar = linear_params(3136, kLatent);
+  std::pair<Tensor, Tensor> mu = linear_params(3136, kLatent),
+                            logvar = linear_params(3136, kLatent);
   std::pair<Tensor, Tensor> dec_fc = linear_params(kLatent, 3136);
   std::pair<Tensor, Tensor> dec1 = conv_t_params(64, 32, 4), dec2 = conv_t_params(32, 1, 4);
 
@@ -78,8 +79,8 @@ Tensor vae_loss(const Tensor& logits, const Tensor& x, const Tensor& mu, const T
 int main(int argc, char** argv) {
   const Args args(argc, argv);
   const int64_t steps = args.get_int("--steps", kEpochSteps);
-  MICA_CHECK(steps > kWarmup && steps <= kEpochSteps, "w4_vae: --steps must be in (", kWarmup,
-             ", ", kEpochSteps, "]");
+  MICA_CHECK(steps > kWarmup && steps <= kEpochSteps, "w4_vae: --steps must be in (", kWarmup, ", ",
+             kEpochSteps, "]");
   setup();
   const Tensor train = fashion_images("train", 1.0 / 255, 0.0);  // [60000, 1, 28, 28]
   const Tensor perm = perm_tensor(train.size(0));

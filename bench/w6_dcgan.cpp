@@ -43,8 +43,8 @@ struct GenNet {
   // z: [B, 64, 1, 1] -> [B, 1, 28, 28]
   Tensor operator()(const Tensor& z) const {
     Tensor h = relu(bn1(conv_transpose2d(z, w1, {}, {1}, {0})));  // [B, 128, 7, 7]
-    h = relu(bn2(conv_transpose2d(h, w2, {}, {2}, {1})));          // [B, 64, 14, 14]
-    return tanh(conv_transpose2d(h, w3, {}, {2}, {1}));            // [B, 1, 28, 28]
+    h = relu(bn2(conv_transpose2d(h, w2, {}, {2}, {1})));         // [B, 64, 14, 14]
+    return tanh(conv_transpose2d(h, w3, {}, {2}, {1}));           // [B, 1, 28, 28]
   }
 };
 
@@ -76,8 +76,7 @@ int main(int argc, char** argv) {
   GenNet g;
   DiscNet d;
   MICA_CHECK(param_count(g.params()) == 533888 && param_count(d.params()) == 138624,
-             "w6_dcgan: parameter counts ", param_count(g.params()), ", ",
-             param_count(d.params()));
+             "w6_dcgan: parameter counts ", param_count(g.params()), ", ", param_count(d.params()));
   const optim::AdamOptions adam{.lr = 2e-4, .betas = {0.5, 0.999}};
   optim::Adam opt_g(g.params(), adam), opt_d(d.params(), adam);
   const Tensor ones_t = ones({kBatch}), zeros_t = zeros({kBatch});

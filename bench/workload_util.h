@@ -81,9 +81,7 @@ inline double peak_rss_mb() {
 // JSON line builder: {"k": v, ...}; non-finite numbers become null.
 class JsonLine {
  public:
-  JsonLine& str(const std::string& k, const std::string& v) {
-    return raw(k, "\"" + v + "\"");
-  }
+  JsonLine& str(const std::string& k, const std::string& v) { return raw(k, "\"" + v + "\""); }
   JsonLine& num(const std::string& k, double v) {
     if (!std::isfinite(v)) return raw(k, "null");
     char buf[64];
