@@ -10,7 +10,7 @@ Builds nothing: the mica drivers (w1_sgemm, w4_vae, w6_dcgan) must be built in -
 Usage: run_workloads.py [--workloads w1,w4,w6] [--runs 3] [--steps N] [--bin-dir build/bench]
                         [--python /usr/bin/python3] [--wait-policy passive|active] [--quick]
 --steps cuts W4 / W6 short (their defaults: 468 / 300 steps). --quick is the CI smoke run:
-one run each, W1 at n = 256 with a tenth of the calls, W4 and W6 for 7 steps, and
+one run each, W1 at n = 256 with a tenth of the calls, W4 and W6 for 6 steps (1 timed), and
 OMP_WAIT_POLICY=passive unless --wait-policy says otherwise (spinning OpenMP threads crawl on
 a loaded machine). Threads: 2 (the drivers set them; OMP_NUM_THREADS and OPENBLAS_NUM_THREADS
 are set to 2 as well). Exit status 1 if a mica run fails or no row could be measured."""
@@ -47,7 +47,7 @@ def commands(workload, args):
         extra = ["--quick", "--sizes", "256"] if args.quick else []
         return [os.path.join(b, "w1_sgemm")] + extra, [py, os.path.join(PEERS, "w1.py")] + extra
     script = {"w4": ("w4_vae", "w4_vae.py"), "w6": ("w6_dcgan", "w6_dcgan.py")}[workload]
-    steps = args.steps if args.steps else (7 if args.quick else None)
+    steps = args.steps if args.steps else (6 if args.quick else None)
     extra = ["--steps", str(steps)] if steps else []
     return ([os.path.join(b, script[0])] + extra,
             [py, os.path.join(PEERS, script[1])] + extra)
