@@ -3,6 +3,8 @@
 // layer_norm, group_norm, the attention core at W2's shape, pointwise add / gelu and sum over the
 // last / first dim. Rates: FLOP/s for convolutions and attention (forward 2*MACs; forward+backward
 // counted as 3x forward), bytes/s (bytes read + written once) for the memory-bound kernels.
+// forward+backward runs through autograd with gradients for every input (x, weight, bias; q, k,
+// v), so the first layers also pay for an input gradient that training would skip.
 //
 // Usage: kernels_bench [Google Benchmark flags, e.g. --benchmark_filter=conv]
 #include <benchmark/benchmark.h>
