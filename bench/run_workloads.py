@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Runs the standard workloads (shared/WORKLOADS.md) in mica and in PyTorch, interleaved (mica,
+torch, mica, torch, ...), and prints the comparison table: per workload the median (min-max) of
+the per-run median step times, the ratio mica / PyTorch (lower is better) and each side's peak
+RSS (/usr/bin/time -v "Maximum resident set size" where available, else the driver's VmHWM).
+
+Builds nothing: the mica drivers (w1_sgemm, w4_vae, w6_dcgan) must be built in --bin-dir
+(cmake -DMICA_BUILD_BENCH=ON; cmake --build build --target w1_sgemm w4_vae w6_dcgan).
+
+Usage: run_workloads.py [--workloads w1,w4,w6] [--runs 3] [--steps N] [--bin-dir build/bench]
+                        [--python /usr/bin/python3] [--wait-policy passive|active] [--quick]
+--steps cuts W4 / W6 short (their defaults: 468 / 300 steps). --quick is the CI smoke run:
+one run each, W1 at n = 256 with a tenth of the calls, W4 and W6 for 6 steps (1 timed), and
+OMP_WAIT_POLICY=passive unless --wait-policy says otherwise (spinning OpenMP threads crawl on
+a loaded machine). Threads: 2 (the drivers set them; OMP_NUM_THREADS and OPENBLAS_NUM_THREADS
+are set to 2 as well). W4 and W6 are skipped when Debian's dataset-fashion-mnist is not
+installed. Exit status 1 if a mica run fails or no row could be measured."""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = os.path.join(HERE, "peers")
+TIME = "/usr/bin/time"
+FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workloads", default="w1,w4,w6")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--bin-dir", default=os.path.join(os.path.dirname(HERE), "build", "bench"))
+    ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--wait-policy", choices=["passive", "active"], default=None)
+    ap.add_argument("--quick", action="store_true")
+    return ap.parse_args()
+
+
+def commands(workload, args):
+    """(mica command, torch command) for one workload."""
+    b, py = args.bin_dir, args.python
+    if workload == "w1":
+        extra = ["--quick", "--sizes", "256"] if args.quick else []
+        return [os.path.join(b, "w1_sgemm")] + extra, [py, os.path.join(PEERS, "w1.py")] + extra
+    script = {"w4": ("w4_vae", "w4_vae.py"), "w6": ("w6_dcgan", "w6_dcgan.py")}[workload]
+    steps = args.steps if args.steps else (6 if args.quick else None)
+    extra = ["--steps", str(steps)] if steps else []
+    return ([os.path.join(b, script[0])] + extra,
+            [py, os.path.join(PEERS, script[1])] + extra)
+
+
+def run_one(cmd, env):
+    """Runs cmd; returns (list of JSON results, peak RSS MB from /usr/bin/time or None, error)."""
+    full = ([TIME, "-v"] if os.access(TIME, os.X_OK) else []) + cmd
+    try:
+        p = subprocess.run(full, env=env, capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return [], None, str(e)
+    results = []
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                results.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    rss = int(m.group(1)) / 1024.0 if m else None
+    err = None
+    if p.returncode != 0 or not results:
+        tail = [l for l in p.stderr.splitlines() if "Command being timed" not in l][:5]
+        err = f"exit {p.returncode}: " + " | ".join(tail)
+    return results, rss, err
+
+
+def fmt_ms(xs):
+    if not xs:
+        return "n/a"
+    med = statistics.median(xs)
+    if len(xs) == 1:
+        return f"{med:.4g}"
+    return f"{med:.4g} ({min(xs):.4g}-{max(xs):.4g})"
+
+
+def main():
+    args = parse_args()
+    if args.quick:
+        args.runs = 1
+    env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2")
+    policy = args.wait_policy or ("passive" if args.quick else None)
+    if policy:
+        env["OMP_WAIT_POLICY"] = policy
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    if not os.path.isdir(FASHION_DIR) and any(w in ("w4", "w6") for w in workloads):
+        print(f"# {FASHION_DIR} missing (Debian dataset-fashion-mnist): skipping W4 and W6")
+        workloads = [w for w in workloads if w not in ("w4", "w6")]
+    load0 = os.getloadavg()
+    # rows[name][impl] = {"ms": [...], "rss": [...], "extra": [...]}
+    rows, failed = {}, False
+    t_start = time.time()
+    for r in range(args.runs):
+        for w in workloads:
+            for impl, cmd in zip(("mica", "torch"), commands(w, args)):
+                results, rss, err = run_one(cmd, env)
+                if err:
+                    print(f"# {w} {impl} run {r + 1}: FAILED ({err})", flush=True)
+                    failed |= impl == "mica"
+                for res in results:
+                    print("# " + json.dumps(res), flush=True)
+                    cell = rows.setdefault(res["workload"], {}).setdefault(
+                        impl, {"ms": [], "rss": [], "extra": []})
+                    cell["ms"].append(res["median_ms"])
+                    cell["rss"].append(rss if rss is not None else res.get("peak_rss_mb"))
+                    cell["extra"].append(res)
+    load1 = os.getloadavg()
+    print(f"# runs: {args.runs}, OMP_WAIT_POLICY={env.get('OMP_WAIT_POLICY', 'unset')}, "
+          f"wall {time.time() - t_start:.0f} s, load average before {load0[0]:.2f} "
+          f"{load0[1]:.2f} {load0[2]:.2f}, after {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
+    print()
+    print("| workload | mica ms | PyTorch ms | ratio (mica/PyTorch) | peak RSS mica MB "
+          "| peak RSS torch MB |")
+    print("|---|---|---|---|---|---|")
+    for name, cells in rows.items():
+        m, t = cells.get("mica"), cells.get("torch")
+        ratio = "n/a"
+        if m and t:
+            ratio = f"{statistics.median(m['ms']) / statistics.median(t['ms']):.2f}"
+        rss = [f"{max(c['rss']):.0f}" if c and all(c['rss']) else "n/a" for c in (m, t)]
+        print(f"| {name} | {fmt_ms(m['ms'] if m else [])} | {fmt_ms(t['ms'] if t else [])} "
+              f"| {ratio} | {rss[0]} | {rss[1]} |")
+    if not rows:
+        print("| (no results) | | | | | |")
+    # Losses (and W1's GFLOP/s) of the last run, so runs can be checked for sanity.
+    for name, cells in rows.items():
+        for impl, c in cells.items():
+            extra = {k: v for k, v in c["extra"][-1].items()
+                     if k.startswith(("loss", "test_loss", "gflops"))}
+            if extra:
+                print(f"# {name} {impl}: " + ", ".join(
+                    f"{k} {v:.5g}" if isinstance(v, (int, float)) else f"{k} {v}"
+                    for k, v in extra.items()))
+    return 1 if failed or not any("mica" in c for c in rows.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
