@@ -301,6 +301,23 @@ class Reader {
                " is not an HDF5 file (or its header is corrupt)", hdf5_error());
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     MICA_CHECK(file_ >= 0, fn, ": cannot open ", path, " (truncated or corrupt?)", hdf5_error());
+    try {
+      read_root();
+    } catch (...) {  // the destructor does not run when the constructor throws
+      H5Fclose(file_);
+      throw;
+    }
+  }
+  ~Reader() {
+    if (file_ >= 0) H5Fclose(file_);
+  }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+ private:
+  void read_root() {
+    const char* fn = fn_;
+    const std::string& path = path_;
     Id root(H5Gopen2(file_, "/", H5P_DEFAULT), H5Gclose);
     MICA_CHECK(root.ok(), fn, ": ", path, ": cannot open the root group", hdf5_error());
     attrs_ = read_attrs(root.get(), std::string(fn) + ": " + path).strings;
@@ -311,12 +328,8 @@ class Reader {
     attrs_.erase(it);
     list_entries(root.get());
   }
-  ~Reader() {
-    if (file_ >= 0) H5Fclose(file_);
-  }
-  Reader(const Reader&) = delete;
-  Reader& operator=(const Reader&) = delete;
 
+ public:
   const std::vector<Entry>& entries() const { return entries_; }
   const Attributes& attributes() const { return attrs_; }
 
