@@ -13,10 +13,10 @@
 #include <bit>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <set>
 #include <vector>
 
+#include "data/hdf5_support.h"
 #include "tensor/autograd_hooks.h"
 #include "tensor/error.h"
 #include "tensor/ops/factory.h"
@@ -35,62 +35,9 @@ constexpr const char* kFormatName = "mica.state_dict.v1";
 constexpr const char* kDtypeAttr = "mica_dtype";
 constexpr const char* kCrcAttr = "crc32";
 
-std::mutex& hdf5_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-// Holds the lock and turns off HDF5's automatic error-stack printing for the scope.
-class Hdf5Scope {
- public:
-  Hdf5Scope() : lock_(hdf5_mutex()) {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~Hdf5Scope() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  Hdf5Scope(const Hdf5Scope&) = delete;
-  Hdf5Scope& operator=(const Hdf5Scope&) = delete;
-
- private:
-  std::lock_guard<std::mutex> lock_;
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// " (innermost HDF5 error)" or "" when HDF5 recorded none; clears HDF5's error stack.
-std::string hdf5_error() {
-  std::string msg;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
-        if (n == 0 && e->desc != nullptr) *static_cast<std::string*>(out) = e->desc;
-        return 0;
-      },
-      &msg);
-  H5Eclear2(H5E_DEFAULT);
-  return msg.empty() ? std::string() : " (" + msg + ")";
-}
-
-class Id {
- public:
-  Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Id() {
-    if (id_ >= 0) close_(id_);
-  }
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-  hid_t release() {
-    const hid_t id = id_;
-    id_ = -1;
-    return id;
-  }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
+using hdf5_detail::hdf5_error;
+using hdf5_detail::Hdf5Scope;
+using hdf5_detail::Id;
 
 // CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zlib's crc32.
 uint32_t crc32(const void* data, size_t n) {

@@ -14,18 +14,8 @@ namespace {
 using test::close;
 using test::to_doubles;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using test::error_of;
+using test::has;
 
 // A GPT-like skeleton: h (ModuleList) of blocks with attn.c_attn / attn.c_proj and a buffer.
 struct Attn : Module {

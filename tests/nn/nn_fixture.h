@@ -1,5 +1,5 @@
-// Loads the nn fixtures written by scripts/gen_nn_fixtures.py (PyTorch results as JSON) and
-// compares tensors with a clear message.
+// Loads the nn fixtures written by scripts/gen_nn_fixtures.py (PyTorch results as JSON),
+// compares tensors with a clear message, and captures error messages for the nn tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,12 +7,27 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "mica.h"
 
 namespace mica::nn::test {
+
+// The message of the mica::Error f throws, or "<no error>".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+inline bool has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 inline nlohmann::json load_fixture(const std::string& name) {
   const std::string path = std::string(MICA_TEST_FIXTURE_DIR) + "/nn/" + name + ".json";

@@ -10,24 +10,15 @@
 #include <fstream>
 
 #include "mica.h"
+#include "nn_fixture.h"
 
 namespace mica::nn {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using test::error_of;
+using test::has;
 
 bool bit_equal(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype() || a.sizes() != b.sizes()) return false;
@@ -174,7 +165,7 @@ TEST(Safetensors, RejectsMalformedFiles) {
 TEST(Safetensors, TruncatedFilesAndWriterErrors) {
   const std::string bytes = serialize_safetensors(sample());
   for (size_t len = 0; len < bytes.size(); len += 13)
-    EXPECT_NE(load_error(bytes.substr(0, len)), "no error") << "length " << len;
+    EXPECT_NE(load_error(bytes.substr(0, len)), "<no error>") << "length " << len;
   const fs::path p = fs::temp_directory_path() / ("mica_st_t_" + std::to_string(::getpid()));
   {
     std::ofstream f(p, std::ios::binary);

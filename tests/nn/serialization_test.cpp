@@ -8,24 +8,15 @@
 #include <fstream>
 
 #include "mica.h"
+#include "nn_fixture.h"
 
 namespace mica::nn {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using test::error_of;
+using test::has;
 
 bool bit_equal(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype() || a.sizes() != b.sizes()) return false;
