@@ -75,4 +75,12 @@ void KVCache::crop(int64_t length) {
   }
 }
 
+void KVCache::reorder(const Tensor& batch_indices) {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (!keys_[i].defined()) continue;
+    keys_[i] = ops::index_select(keys_[i], 0, batch_indices);
+    values_[i] = ops::index_select(values_[i], 0, batch_indices);
+  }
+}
+
 }  // namespace mica::models

@@ -38,6 +38,9 @@ class KVCache {
   void reset();
   // Keeps only the first `length` positions of every layer (e.g. to rewind a rejected draft).
   void crop(int64_t length);
+  // batch_indices: int64 [B'] -> row i of every layer becomes old row batch_indices[i] (beam
+  // search's reordering).
+  void reorder(const Tensor& batch_indices);
 
  private:
   void check_layer(int64_t layer, const char* what) const;
