@@ -2,6 +2,7 @@
 #pragma once
 
 #include "autograd/autograd.h"
+#include "data/char_corpus.h"
 #include "data/collate.h"
 #include "data/dataloader.h"
 #include "data/dataset.h"
