@@ -84,7 +84,12 @@ GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs,
         for (size_t j = 0; j < plus[k].size(); ++j) {
           const double numeric = (plus[k][j] - minus[k][j]) / (2 * opts.eps);
           const double a = analytic[k][c][j][static_cast<size_t>(e)];
-          if (std::fabs(a - numeric) > opts.atol + opts.rtol * std::fabs(numeric)) {
+          // A NaN or infinity matches only the same non-finite value on the other side; a
+          // NaN must never pass for a gradient that was not really compared.
+          const bool same_non_finite =
+              (std::isnan(a) && std::isnan(numeric)) || (std::isinf(a) && a == numeric);
+          if (!same_non_finite &&
+              !(std::fabs(a - numeric) <= opts.atol + opts.rtol * std::fabs(numeric))) {
             std::ostringstream os;
             os << "gradcheck: input " << checked[c] << " element " << e << ", output " << k
                << " element " << j << ": analytic " << a << " vs numerical " << numeric;

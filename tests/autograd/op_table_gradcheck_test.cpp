@@ -42,6 +42,17 @@ bool all_finite(const Sample& s) {
   return true;
 }
 
+// Samples whose forward gives NaN/inf (e.g. a mean loss over only ignored targets, a variance
+// with N - correction <= 0) have no derivative to compare either.
+bool outputs_finite(const OpInfo& op, const Sample& s) {
+  for (const Tensor& t : op.run(s)) {
+    if (!t.defined() || !is_floating(t.dtype()) || t.numel() == 0) continue;
+    for (double v : values(t))
+      if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+
 // The sample's checked inputs as float64 leaves that keep their strides (non-contiguous samples
 // stay non-contiguous), and grad_run as a function of all inputs.
 struct Prepared {
@@ -80,7 +91,7 @@ void run_checks(const OpInfo& op, bool second_order) {
   int checked = 0;
   for (Sample s : samples) {
     s.dtype = kFloat64;
-    if (!all_finite(s) || !s.gradcheck) continue;
+    if (!s.gradcheck || !all_finite(s) || !outputs_finite(op, s)) continue;
     SCOPED_TRACE(op.name + " sample " + s.desc);
     Prepared p = prepare(op, s);
     if (!p.any_checked) continue;

@@ -516,6 +516,18 @@ std::vector<OpInfo> reduction_op_infos() {
         [c](auto& x, const Dims& d, bool k) { return ops::std(x, d, c, k); },
         [c](const auto& v) { return std::sqrt(ref_var(v, c)); }));
     set_grad(rows.back(), [c](auto& x, const Dims& d, bool k) { return mica::std(x, d, c, k); });
+    // std has no derivative where it is 0 (a constant or single-element group) and none where
+    // N - correction <= 0 (inf/NaN): those samples check the forward only.
+    rows.back().samples = [c](DType dt, std::mt19937_64& rng) {
+      auto samples = reduction_samples(dt, rng, {});
+      for (Sample& s : samples) {
+        if (s.inputs[0].numel() == 0) continue;
+        const Tensor out = ops::std(s.inputs[0], sample_dims(s), c, false);
+        for (double v : values(out))
+          if (!(v > 0 && std::isfinite(v))) s.gradcheck = false;
+      }
+      return samples;
+    };
   }
   SampleOpts no_empty;
   no_empty.empty_reduce = false;
