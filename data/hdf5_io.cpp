@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 using hdf5_detail::hdf5_error;
 using hdf5_detail::Hdf5Scope;
 using hdf5_detail::Id;
+using hdf5_detail::open_file_closing_all;
 
 struct TypeMap {
   DType dtype;
@@ -68,7 +69,7 @@ hid_t open_file(const std::string& path, unsigned flags, const char* fn) {
   std::error_code ec;
   MICA_CHECK(fs::is_regular_file(path, ec), fn, ": file not found: ", path);
   MICA_CHECK(H5Fis_hdf5(path.c_str()) > 0, fn, ": ", path, " is not an HDF5 file");
-  const hid_t f = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
+  const hid_t f = open_file_closing_all(path, flags);
   MICA_CHECK(f >= 0, fn, ": cannot open ", path, hdf5_error());
   return f;
 }

@@ -1,6 +1,7 @@
 // Internal HDF5 helpers shared by data/hdf5_io.cpp and nn/serialization.cpp (not part of mica.h):
 // one process-wide lock around HDF5 calls, a scope that silences HDF5's error printing, the
-// innermost HDF5 error as text, and an owning id that closes itself.
+// innermost HDF5 error as text, an owning id that closes itself, and opening files so that
+// closing them closes everything opened in them.
 #pragma once
 
 #include <hdf5.h>
@@ -68,5 +69,14 @@ class Id {
   hid_t id_;
   herr_t (*close_)(hid_t);
 };
+
+// H5Fopen with the "strong" close degree: closing the file also closes every object still open
+// in it, so an error path that loses an object id cannot keep the file (and the library) open.
+// Returns a negative id on failure, like H5Fopen.
+inline hid_t open_file_closing_all(const std::string& path, unsigned flags) {
+  Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fapl.ok() || H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0) return -1;
+  return H5Fopen(path.c_str(), flags, fapl.get());
+}
 
 }  // namespace mica::hdf5_detail

@@ -38,6 +38,7 @@ constexpr const char* kCrcAttr = "crc32";
 using hdf5_detail::hdf5_error;
 using hdf5_detail::Hdf5Scope;
 using hdf5_detail::Id;
+using hdf5_detail::open_file_closing_all;
 
 // CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zlib's crc32.
 uint32_t crc32(const void* data, size_t n) {
@@ -246,7 +247,7 @@ class Reader {
     file_size_ = fs::file_size(path, ec);
     MICA_CHECK(H5Fis_hdf5(path.c_str()) > 0, fn, ": ", path,
                " is not an HDF5 file (or its header is corrupt)", hdf5_error());
-    file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    file_ = open_file_closing_all(path, H5F_ACC_RDONLY);
     MICA_CHECK(file_ >= 0, fn, ": cannot open ", path, " (truncated or corrupt?)", hdf5_error());
     try {
       read_root();
