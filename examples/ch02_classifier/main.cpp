@@ -126,8 +126,12 @@ int main(int argc, char** argv) {
     const EncodedSet test_set = encode_set(*tokenizer, split.test, cls_id, o.max_len);
     tokenizer->save((run.dir() / "tokenizer.json").string());
     std::string example_tokens;
-    for (int64_t id : tokenizer->encode(shorten(split.train[0].text, 60), {.allow_special = false}))
-      example_tokens += "[" + tokenizer->decode(std::vector<int64_t>{id}) + "]";
+    for (int64_t id :
+         tokenizer->encode(shorten(split.train[0].text, 60), {.allow_special = false})) {
+      example_tokens += '[';  // (not "[" + ... + "]": GCC 12 gives a false -Wrestrict there)
+      example_tokens += tokenizer->decode(std::vector<int64_t>{id});
+      example_tokens += ']';
+    }
     const std::string tok_note =
         o.tokenizer + " tokenizer trained on the training texts: vocabulary " +
         std::to_string(tokenizer->vocab_size()) + " (incl. [PAD]=" + std::to_string(pad_id) +
@@ -197,7 +201,8 @@ int main(int argc, char** argv) {
           data::hash_permutation(n_train, static_cast<uint64_t>(epoch), o.seed, /*stream=*/17);
       data::ProgressBar bar(steps_per_epoch, {.desc = "epoch " + std::to_string(epoch) + "/" +
                                                       std::to_string(o.epochs),
-                                              .unit = "step"});
+                                              .unit = "step",
+                                              .plain_percent = 25});
       double loss_sum = 0;
       for (int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
         const auto begin = perm.begin() + s * o.batch_size;

@@ -20,13 +20,13 @@ data:
 tokenizer:
   --tokenizer bpe|char   byte-level BPE (default) or characters, trained on the training texts
   --vocab-size N         BPE vocabulary incl. [PAD], [CLS] (default 1536)
-  --max-len N            tokens per entry incl. [CLS] (default 64)
+  --max-len N            tokens per entry incl. [CLS] (default 48)
 model:
   --layers N --hidden N --heads N --intermediate N (0: 4*hidden)   (default 2, 128, 4, 0)
-  --pooling cls|mean     pooled [CLS] (default) or mean over tokens
+  --pooling mean|cls     mean over the tokens (default) or the pooled [CLS]
   --dropout P            (default 0.1)
 training:
-  --epochs N (8) --batch-size N (32) --lr X (1e-3) --weight-decay X (0.01)
+  --epochs N (6) --batch-size N (32) --lr X (2e-3) --weight-decay X (0.01)
   --warmup F             warmup share of all steps (default 0.1)
   --schedule linear|cosine   decay after warmup (default linear)
   --clip X               gradient-norm clipping (default 1.0)
@@ -35,8 +35,8 @@ training:
                          baseline by --fit-margin (default 0.1)
 output:
   --out DIR (runs) --name NAME --show-errors N (8)
-  --quick                tiny run for CI: 60 entries per category, max-len 32, 1 layer of 64,
-                         6 epochs, --check-fit
+  --quick                tiny run for CI: 40 entries per category, max-len 24, 1 layer of 64,
+                         4 epochs, --check-fit
 )";
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -59,17 +59,17 @@ ClassifierOptions parse_options(int argc, char** argv) {
   // --quick first, so that explicit flags after or before it still win.
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) != "--quick") continue;
-    o.max_per_class = 60;
-    o.max_len = 32;
-    o.vocab_size = 512;
+    o.max_per_class = 40;
+    o.max_len = 24;
+    o.vocab_size = 384;
     o.layers = 1;
     o.hidden = 64;
     o.heads = 2;
-    o.epochs = 6;
+    o.epochs = 4;
     o.batch_size = 16;
-    o.lr = 2e-3;
+    o.lr = 3e-3;
     o.dropout = 0.0;
-    o.train_eval_size = 200;
+    o.train_eval_size = 160;
     o.show_errors = 3;
     o.check_fit = true;
   }

@@ -21,14 +21,14 @@ struct ClassifierOptions {
   // tokenizer
   std::string tokenizer = "bpe";  // "bpe" or "char"
   int64_t vocab_size = 1536;      // BPE only
-  int64_t max_len = 64;           // tokens per entry, [CLS] included
+  int64_t max_len = 48;           // tokens per entry, [CLS] included
   // model
   int64_t layers = 2, hidden = 128, heads = 4, intermediate = 0;  // 0: 4 * hidden
-  std::string pooling = "cls";                                    // "cls" or "mean"
+  std::string pooling = "mean";  // "mean" (learns faster from scratch) or "cls"
   double dropout = 0.1;
   // training
-  int64_t epochs = 8, batch_size = 32, eval_batch_size = 128;
-  double lr = 1e-3, weight_decay = 0.01, warmup = 0.1, clip = 1.0;
+  int64_t epochs = 6, batch_size = 32, eval_batch_size = 128;
+  double lr = 2e-3, weight_decay = 0.01, warmup = 0.1, clip = 1.0;
   std::string schedule = "linear";  // "linear" or "cosine"
   int64_t train_eval_size = 500;    // training entries evaluated each epoch (fit check)
   uint64_t seed = 1337;
