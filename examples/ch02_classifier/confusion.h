@@ -97,7 +97,7 @@ class ConfusionMatrix {
       std::string t = s.substr(0, static_cast<size_t>(width - 1));
       return std::string(static_cast<size_t>(width) - t.size(), ' ') + t;
     };
-    std::string out = cell("true \\ pred");
+    std::string out = cell("true\\pred");
     for (const auto& n : names) out += cell(n);
     out += cell("total") + cell("recall") + "\n";
     for (int64_t i = 0; i < k_; ++i) {

@@ -173,13 +173,13 @@ int main(int argc, char** argv) {
       sched = std::make_unique<optim::LinearWithWarmup>(opt, wo);
     const Tensor weights = o.class_weights ? balanced_class_weights(train_counts) : Tensor();
     const std::string model_note =
-        "BertForSequenceClassification: " + std::to_string(o.layers) + " layers, hidden " +
-        std::to_string(o.hidden) + ", " + std::to_string(o.heads) + " heads, FFN " +
-        std::to_string(cfg.intermediate_size) + ", " + o.pooling + " pooling, dropout " +
-        fmt("%.2f", o.dropout) + "; " + std::to_string(model->num_parameters()) +
-        " parameters\nAdamW lr " + fmt("%.2g", o.lr) + " weight decay " +
-        fmt("%.2g", o.weight_decay) + ", " + std::to_string(wo.warmup_steps) + " warmup steps, " +
-        o.schedule + " decay over " + std::to_string(total_steps) + " steps (" +
+        "BertForSequenceClassification: " + std::to_string(o.layers) +
+        (o.layers == 1 ? " layer" : " layers") + ", hidden " + std::to_string(o.hidden) + ", " +
+        std::to_string(o.heads) + " heads, FFN " + std::to_string(cfg.intermediate_size) + ", " +
+        o.pooling + " pooling, dropout " + fmt("%.2f", o.dropout) + "; " +
+        std::to_string(model->num_parameters()) + " parameters\nAdamW lr " + fmt("%.2g", o.lr) +
+        " weight decay " + fmt("%.2g", o.weight_decay) + ", " + std::to_string(wo.warmup_steps) +
+        " warmup steps, " + o.schedule + " decay over " + std::to_string(total_steps) + " steps (" +
         std::to_string(o.epochs) + " epochs of " + std::to_string(steps_per_epoch) +
         " batches of " + std::to_string(o.batch_size) + "), grad clip " + fmt("%.2g", o.clip) +
         "\n";
