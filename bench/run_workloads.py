@@ -14,7 +14,8 @@ one run each, W1 at n = 256 with a tenth of the calls, W4 and W6 for 6 steps (1 
 OMP_WAIT_POLICY=passive unless --wait-policy says otherwise (spinning OpenMP threads crawl on
 a loaded machine). Threads: 2 (the drivers set them; OMP_NUM_THREADS and OPENBLAS_NUM_THREADS
 are set to 2 as well). W4 and W6 are skipped when Debian's dataset-fashion-mnist is not
-installed. Exit status 1 if a mica run fails or no row could be measured."""
+installed. Exit status 1 if a mica run fails or no row could be measured.
+W5 (--workloads w5; driver w5_ddpm_unet, default 33 steps, --quick 6) needs Fashion-MNIST too."""
 import argparse
 import json
 import os
@@ -48,7 +49,8 @@ def commands(workload, args):
     if workload == "w1":
         extra = ["--quick", "--sizes", "256"] if args.quick else []
         return [os.path.join(b, "w1_sgemm")] + extra, [py, os.path.join(PEERS, "w1.py")] + extra
-    script = {"w4": ("w4_vae", "w4_vae.py"), "w6": ("w6_dcgan", "w6_dcgan.py")}[workload]
+    script = {"w4": ("w4_vae", "w4_vae.py"), "w6": ("w6_dcgan", "w6_dcgan.py"),
+              "w5": ("w5_ddpm_unet", "w5_ddpm_unet.py")}[workload]
     steps = args.steps if args.steps else (6 if args.quick else None)
     extra = ["--steps", str(steps)] if steps else []
     return ([os.path.join(b, script[0])] + extra,
@@ -97,9 +99,9 @@ def main():
     if policy:
         env["OMP_WAIT_POLICY"] = policy
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
-    if not os.path.isdir(FASHION_DIR) and any(w in ("w4", "w6") for w in workloads):
+    if not os.path.isdir(FASHION_DIR) and any(w in ("w4", "w5", "w6") for w in workloads):
         print(f"# {FASHION_DIR} missing (Debian dataset-fashion-mnist): skipping W4 and W6")
-        workloads = [w for w in workloads if w not in ("w4", "w6")]
+        workloads = [w for w in workloads if w not in ("w4", "w5", "w6")]
     load0 = os.getloadavg()
     # rows[name][impl] = {"ms": [...], "rss": [...], "extra": [...]}
     rows, failed = {}, False
