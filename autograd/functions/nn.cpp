@@ -1,7 +1,7 @@
 // Differentiable nn functions: softmax and log_softmax (backward in differentiable ops, so
-// second order), nll_loss and the fused cross-entropy over class indices or probabilities (with
-// class weights, ignore_index and label smoothing; a dedicated backward from the saved
-// log-sum-exp, second order under create_graph), MSE.
+// second order; one fused raw kernel without create_graph), nll_loss and the fused cross-entropy
+// over class indices or probabilities (with class weights, ignore_index and label smoothing; a
+// dedicated backward from the saved log-sum-exp, second order under create_graph), MSE.
 #include "autograd/function.h"
 #include "autograd/ops.h"
 
@@ -22,6 +22,10 @@ struct SoftmaxBackward : Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
     const Tensor& g = grads[0];
     const Tensor yv = y.unpack(*this);
+    // First order (no create_graph): one fused raw pass instead of four ops.
+    if (!GradMode::is_enabled() && g.defined() && g.dtype() == yv.dtype() &&
+        g.sizes() == yv.sizes() && yv.device().is_cpu())
+      return {raw([&] { return ops::softmax_backward(g, yv, dim, log); })};
     if (log) return {sub(g, mul(exp(yv), sum(g, dim, true)))};
     return {mul(yv, sub(g, sum(mul(g, yv), dim, true)))};
   }

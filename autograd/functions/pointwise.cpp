@@ -1,7 +1,8 @@
 // Differentiable pointwise ops: forward through mica::ops, backward formulas written with
 // differentiable ops (so create_graph gives second derivatives). Broadcast gradients are
-// reduced to each input's shape by the engine. lerp, addcmul, addcdiv and clamp with tensor
-// bounds are in pointwise_ternary.cpp.
+// reduced to each input's shape by the engine. GELU's first-order backward (no create_graph) is
+// one fused raw kernel. lerp, addcmul, addcdiv and clamp with tensor bounds are in
+// pointwise_ternary.cpp.
 #include <cmath>
 #include <numbers>
 
@@ -333,22 +334,27 @@ Tensor erf(const Tensor& a) {
 }
 Tensor gelu(const Tensor& a, std::string_view approximate) {
   const bool tanh_form = approximate == "tanh";
-  return unary("GeluBackward", a, raw([&] { return ops::gelu(a, approximate); }), true, false,
-               [tanh_form](const Tensor& g, const Tensor& x, const Tensor&) {
-                 if (!tanh_form) {
-                   const Tensor cdf = mul(add(erf(mul(x, 1.0 / std::numbers::sqrt2)), 1.0), 0.5);
-                   const Tensor pdf =
-                       mul(exp(mul(mul(x, x), -0.5)), 1.0 / std::sqrt(2.0 * std::numbers::pi));
-                   return mul(g, add(cdf, mul(x, pdf)));
-                 }
-                 const double k0 = std::sqrt(2.0 / std::numbers::pi), k1 = 0.044715;
-                 const Tensor x2 = mul(x, x);
-                 const Tensor t = tanh(mul(add(x, mul(mul(x2, x), k1)), k0));
-                 const Tensor left = mul(add(t, 1.0), 0.5);
-                 const Tensor right = mul(mul(mul(x, rsub(mul(t, t), 1.0)), 0.5),
-                                          mul(add(mul(x2, 3.0 * k1), 1.0), k0));
-                 return mul(g, add(left, right));
-               });
+  return unary(
+      "GeluBackward", a, raw([&] { return ops::gelu(a, approximate); }), true, false,
+      [tanh_form](const Tensor& g, const Tensor& x, const Tensor&) {
+        // First order (no create_graph): one fused pass instead of ~15 pointwise ops.
+        if (!GradMode::is_enabled() && g.dtype() == x.dtype() && g.sizes() == x.sizes() &&
+            x.device().is_cpu())
+          return raw([&] { return ops::gelu_backward(g, x, tanh_form ? "tanh" : "none"); });
+        if (!tanh_form) {
+          const Tensor cdf = mul(add(erf(mul(x, 1.0 / std::numbers::sqrt2)), 1.0), 0.5);
+          const Tensor pdf =
+              mul(exp(mul(mul(x, x), -0.5)), 1.0 / std::sqrt(2.0 * std::numbers::pi));
+          return mul(g, add(cdf, mul(x, pdf)));
+        }
+        const double k0 = std::sqrt(2.0 / std::numbers::pi), k1 = 0.044715;
+        const Tensor x2 = mul(x, x);
+        const Tensor t = tanh(mul(add(x, mul(mul(x2, x), k1)), k0));
+        const Tensor left = mul(add(t, 1.0), 0.5);
+        const Tensor right =
+            mul(mul(mul(x, rsub(mul(t, t), 1.0)), 0.5), mul(add(mul(x2, 3.0 * k1), 1.0), k0));
+        return mul(g, add(left, right));
+      });
 }
 Tensor silu(const Tensor& a) {
   return unary("SiluBackward", a, raw([&] { return ops::silu(a); }), true, false,

@@ -1,10 +1,12 @@
 // The generic CPU elementwise loop: walks an output and its same-shaped (already broadcast)
 // inputs with arbitrary strides, coalescing dims, in parallel chunks; unit-stride inner loops
-// are written so the compiler vectorizes them.
+// (broadcast inputs read from a small buffer) are written so the compiler vectorizes them.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <tuple>
 
 #include "tensor/error.h"
 #include "tensor/parallel.h"
@@ -114,8 +116,23 @@ void elementwise(const Tensor& out, const F& fn, const Tensors&... ins) {
             std::tuple<const Ins*...> in{reinterpret_cast<const Ins*>(ptr[I + 1])...};
             bool unit = st[0] == 1;
             ((unit = unit && st[I + 1] == 1), ...);
+            bool unit_or_bcast = st[0] == 1;
+            ((unit_or_bcast = unit_or_bcast && (st[I + 1] == 1 || st[I + 1] == 0)), ...);
             if (unit) {
               for (int64_t i = 0; i < count; ++i) o[i] = fn(std::get<I>(in)[i]...);
+            } else if (unit_or_bcast) {
+              // Broadcast inputs (stride 0: scalars, expanded dims) read from a small buffer
+              // holding their one value, so the loop stays unit-stride and vectorizes.
+              constexpr int64_t kChunk = 64;
+              std::tuple<std::array<Ins, kChunk>...> buf;
+              ((st[I + 1] == 0 ? std::get<I>(buf).fill(std::get<I>(in)[0]) : void()), ...);
+              for (int64_t c0 = 0; c0 < count; c0 += kChunk) {
+                const int64_t m = std::min(kChunk, count - c0);
+                Out* oc = o + c0;
+                const std::tuple<const Ins*...> src{
+                    (st[I + 1] == 0 ? std::get<I>(buf).data() : std::get<I>(in) + c0)...};
+                for (int64_t i = 0; i < m; ++i) oc[i] = fn(std::get<I>(src)[i]...);
+              }
             } else {
               for (int64_t i = 0; i < count; ++i)
                 o[i * st[0]] = fn(std::get<I>(in)[i * st[I + 1]]...);

@@ -17,6 +17,10 @@ namespace mica::cpu {
 // the middle dim.
 void softmax(const Tensor& out, const Tensor& x, int64_t outer, int64_t dim, int64_t inner,
              bool log);
+// out, grad, y: contiguous, same floating dtype, viewed as [outer, dim, inner]; softmax's (or
+// log_softmax's) backward along the middle dim from the output y.
+void softmax_backward(const Tensor& out, const Tensor& grad, const Tensor& y, int64_t outer,
+                      int64_t dim, int64_t inner, bool log);
 
 // x, out: contiguous [rows, m]; weight, bias: contiguous [m] or undefined; mean, rstd:
 // contiguous with rows elements (stat dtype).

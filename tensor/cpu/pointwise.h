@@ -11,6 +11,8 @@ void binary(ops::BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
             const ops::PointwiseArgs& args);
 // out = op(a); a has out's sizes and the op's compute dtype.
 void unary(ops::UnaryOp op, const Tensor& out, const Tensor& a, const ops::PointwiseArgs& args);
+// out = grad * gelu'(x); grad, x contiguous with out's sizes and dtype (floating).
+void gelu_backward(const Tensor& out, const Tensor& grad, const Tensor& x, bool tanh_form);
 // out = op(a, b, c); all have out's sizes and its dtype, except where's condition a (bool).
 void ternary(ops::TernaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
              const Tensor& c, const ops::PointwiseArgs& args);

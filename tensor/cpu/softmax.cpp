@@ -1,12 +1,14 @@
 // CPU softmax/log_softmax along any dim of a contiguous tensor viewed as [outer, dim, inner]:
 // contiguous rows (inner == 1) use a blocked running log-sum-exp (one read of the row for the
 // statistics, one for the output); other dims process a slab of inner positions at once so the
-// innermost loops stay unit-stride.
+// innermost loops stay unit-stride. float32 rows of softmax and its backward use the
+// multi-versioned loops of vec_kernels.h.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "tensor/cpu/nn.h"
+#include "tensor/cpu/vec_kernels.h"
 #include "tensor/kernels/nn.h"
 #include "tensor/parallel.h"
 
@@ -75,12 +77,73 @@ void softmax_strided(T* out, const T* x, int64_t outer, int64_t dim, int64_t inn
     }
   });
 }
+template <class T>
+void softmax_backward_generic(T* out, const T* g, const T* y, int64_t outer, int64_t dim,
+                              int64_t inner, bool log) {
+  using A = compute_t<T>;
+  const int64_t slabs = (inner + kSlab - 1) / kSlab;
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim * kSlab, 1));
+  parallel_for(0, outer * slabs, grain, [&](int64_t tb, int64_t te) {
+    A s[kSlab];
+    for (int64_t t = tb; t < te; ++t) {
+      const int64_t o = t / slabs;
+      const int64_t i0 = (t % slabs) * kSlab;
+      const int64_t w = std::min(kSlab, inner - i0);
+      const int64_t base = o * dim * inner + i0;
+      for (int64_t j = 0; j < w; ++j) s[j] = 0;
+      for (int64_t k = 0; k < dim; ++k)
+        for (int64_t j = 0; j < w; ++j) {
+          const int64_t i = base + k * inner + j;
+          s[j] += log ? convert<A>(g[i]) : convert<A>(g[i]) * convert<A>(y[i]);
+        }
+      for (int64_t k = 0; k < dim; ++k)
+        for (int64_t j = 0; j < w; ++j) {
+          const int64_t i = base + k * inner + j;
+          const A gi = convert<A>(g[i]), yi = convert<A>(y[i]);
+          out[i] = convert<T>(log ? gi - kernels::exp_c<A>(yi) * s[j] : yi * (gi - s[j]));
+        }
+    }
+  });
+}
 }  // namespace
+
+void softmax_backward(const Tensor& out, const Tensor& grad, const Tensor& y, int64_t outer,
+                      int64_t dim, int64_t inner, bool log) {
+  if (outer * dim * inner == 0) return;
+  dispatch_floating(y.dtype(), log ? "log_softmax_backward" : "softmax_backward", [&]<class T>() {
+    if constexpr (std::is_same_v<T, float>) {
+      if (inner == 1) {
+        float* o = out.data_ptr<float>();
+        const float* g = grad.data_ptr<float>();
+        const float* yp = y.data_ptr<float>();
+        const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim, 1));
+        parallel_for(0, outer, grain, [&](int64_t rb, int64_t re) {
+          vec::softmax_backward_rows_f32(o + rb * dim, g + rb * dim, yp + rb * dim, re - rb, dim,
+                                         log);
+        });
+        return;
+      }
+    }
+    softmax_backward_generic<T>(out.data_ptr<T>(), grad.data_ptr<T>(), y.data_ptr<T>(), outer, dim,
+                                inner, log);
+  });
+}
 
 void softmax(const Tensor& out, const Tensor& x, int64_t outer, int64_t dim, int64_t inner,
              bool log) {
   if (outer * dim * inner == 0) return;
   dispatch_floating(x.dtype(), log ? "log_softmax" : "softmax", [&]<class T>() {
+    if constexpr (std::is_same_v<T, float>) {
+      if (inner == 1 && !log) {
+        float* o = out.data_ptr<float>();
+        const float* p = x.data_ptr<float>();
+        const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim, 1));
+        parallel_for(0, outer, grain, [&](int64_t rb, int64_t re) {
+          vec::softmax_rows_f32(o + rb * dim, p + rb * dim, re - rb, dim);
+        });
+        return;
+      }
+    }
     if (inner == 1)
       softmax_rows<T>(out.data_ptr<T>(), x.data_ptr<T>(), outer, dim, log);
     else

@@ -18,6 +18,10 @@ enum class Reduction { None, Mean, Sum };
 // Numerically stable (max subtraction); 16-bit floats compute in float.
 Tensor softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype = std::nullopt);
 Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype = std::nullopt);
+// The first-order backward of softmax (log = false) or log_softmax (log = true) along dim from
+// the forward's output y and its gradient grad (same shape and floating dtype; 16-bit compute in
+// float): y * (grad - sum(grad * y, dim)), or grad - exp(y) * sum(grad, dim).
+Tensor softmax_backward(const Tensor& grad, const Tensor& y, int64_t dim, bool log);
 
 // ---- normalization ----
 // Statistics tensors (mean, rstd, invstd) are float32 for 16-bit inputs, else x's dtype.

@@ -139,6 +139,9 @@ Tensor erf(const Tensor& a);
 Tensor relu(const Tensor& a);
 Tensor gelu(const Tensor& a, std::string_view approximate = "none");  // "none" or "tanh"
 Tensor silu(const Tensor& a);
+// grad * d gelu(x) / dx in one pass (autograd's first-order GELU backward). grad, x: same shape,
+// same floating dtype; returns that dtype.
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, std::string_view approximate = "none");
 Tensor softplus(const Tensor& a, double beta = 1, double threshold = 20);
 Tensor leaky_relu(const Tensor& a, double negative_slope = 0.01);
 // At least one bound; scalar bounds promote like a scalar operand (int tensor, 1.5 -> float32).

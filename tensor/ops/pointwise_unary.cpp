@@ -220,6 +220,18 @@ Tensor gelu(const Tensor& a, std::string_view approximate) {
 Tensor& gelu_(Tensor& a, std::string_view approximate) {
   return unary_(gelu_op(approximate, "gelu_"), a);
 }
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, std::string_view approximate) {
+  const bool tanh_form = gelu_op(approximate, "gelu_backward") == UnaryOp::GeluTanh;
+  detail::check_defined("gelu_backward", grad, "grad_output");
+  detail::check_defined("gelu_backward", x, "self");
+  detail::check_cpu("gelu_backward", {&grad, &x});
+  MICA_CHECK(is_floating(x.dtype()) && grad.dtype() == x.dtype() && grad.sizes() == x.sizes(),
+             "gelu_backward: expected grad_output and self of one floating dtype and shape, got ",
+             detail::describe(grad), " and ", detail::describe(x));
+  Tensor out = empty(x.sizes(), TensorOptions(x.dtype()).device(x.device()));
+  cpu::gelu_backward(out, grad.contiguous(), x.contiguous(), tanh_form);
+  return out;
+}
 Tensor softplus(const Tensor& a, double beta, double threshold) {
   return unary(UnaryOp::Softplus, a, softplus_args(beta, threshold));
 }

@@ -35,4 +35,25 @@ Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
   return softmax_impl("log_softmax", x, dim, dtype, true);
 }
 
+Tensor softmax_backward(const Tensor& grad_in, const Tensor& y_in, int64_t dim, bool log) {
+  const char* op = log ? "log_softmax_backward" : "softmax_backward";
+  detail::check_defined(op, grad_in, "grad_output");
+  detail::check_defined(op, y_in, "output");
+  detail::check_cpu(op, {&grad_in, &y_in});
+  MICA_CHECK(is_floating(y_in.dtype()) && grad_in.dtype() == y_in.dtype() &&
+                 grad_in.sizes() == y_in.sizes(),
+             op, ": expected grad_output and output of one floating dtype and shape, got ",
+             detail::describe(grad_in), " and ", detail::describe(y_in));
+  const int64_t d = wrap_dim(dim, y_in.dim(), op);
+  const Tensor y = y_in.contiguous(), g = grad_in.contiguous();
+  Tensor out = empty(y.sizes(), TensorOptions(y.dtype()).device(y.device()));
+  const Shape& s = y.sizes();
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= s[i];
+  for (int64_t i = d + 1; i < y.dim(); ++i) inner *= s[i];
+  const int64_t size = y.dim() == 0 ? 1 : s[d];
+  cpu::softmax_backward(out, g, y, outer, size, inner, log);
+  return out;
+}
+
 }  // namespace mica::ops
