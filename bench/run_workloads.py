@@ -169,7 +169,7 @@ def main():
             extra = {k: v for k, v in c["extra"][-1].items() if k.startswith(EXTRA_KEYS)}
             if extra:
                 print(f"# {name} {impl}: " + ", ".join(
-                    f"{k} {v:.5g}" if isinstance(v, (int, float)) else f"{k} {v}"
+                    f"{k} {v:.5g}" if isinstance(v, float) else f"{k} {v}"
                     for k, v in extra.items()))
     # W2 / W3: both sides must have trained on the same batches.
     for name, cells in rows.items():
