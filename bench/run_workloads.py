@@ -4,17 +4,23 @@ torch, mica, torch, ...), and prints the comparison table: per workload the medi
 the per-run median step times, the ratio mica / PyTorch (lower is better) and each side's peak
 RSS (/usr/bin/time -v "Maximum resident set size" where available, else the driver's VmHWM).
 
-Builds nothing: the mica drivers (w1_sgemm, w4_vae, w6_dcgan) must be built in --bin-dir
-(cmake -DMICA_BUILD_BENCH=ON; cmake --build build --target w1_sgemm w4_vae w6_dcgan).
+Builds nothing: the mica drivers (w1_sgemm, w2_char_gpt, w3_gpt2_step, w4_vae, w6_dcgan) must be
+built in --bin-dir (cmake -DMICA_BUILD_BENCH=ON; cmake --build build --target w1_sgemm
+w2_char_gpt w3_gpt2_step w4_vae w6_dcgan).
 
-Usage: run_workloads.py [--workloads w1,w4,w6] [--runs 3] [--steps N] [--bin-dir build/bench]
-                        [--python /usr/bin/python3] [--wait-policy passive|active] [--quick]
---steps cuts W4 / W6 short (their defaults: 468 / 300 steps). --quick is the CI smoke run:
-one run each, W1 at n = 256 with a tenth of the calls, W4 and W6 for 6 steps (1 timed), and
+Usage: run_workloads.py [--workloads w1,w2,w3,w4,w6] [--runs 3] [--steps N] [--w3-steps N]
+                        [--bin-dir build/bench] [--python /usr/bin/python3]
+                        [--wait-policy passive|active] [--quick]
+--steps cuts W2 / W4 / W6 short (their defaults: 301 / 468 / 300 steps; W2 takes at most 301).
+--w3-steps sets W3's steps (default 12: 2 warm-up + 10 timed). --quick is the CI smoke run:
+one run each, W1 at n = 256 with a tenth of the calls, W2, W4 and W6 for 6 steps (1 timed),
+W3 left out unless --workloads names it (then 2 steps, 1 forward+backward), and
 OMP_WAIT_POLICY=passive unless --wait-policy says otherwise (spinning OpenMP threads crawl on
 a loaded machine). Threads: 2 (the drivers set them; OMP_NUM_THREADS and OPENBLAS_NUM_THREADS
-are set to 2 as well). W4 and W6 are skipped when Debian's dataset-fashion-mnist is not
-installed. Exit status 1 if a mica run fails or no row could be measured.
+are set to 2 as well). W2 and W3 print a data_check (a checksum of the batches they used);
+a mica / PyTorch mismatch there fails the run. W2 is skipped when Debian's fortunes corpus is
+not installed, W4 and W6 when dataset-fashion-mnist is not. Exit status 1 if a mica run fails,
+the data checks differ, or no row could be measured.
 W5 (--workloads w5; driver w5_ddpm_unet, default 33 steps, --quick 6) needs Fashion-MNIST too."""
 import argparse
 import json
@@ -29,13 +35,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
 TIME = "/usr/bin/time"
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+FORTUNES_DIR = "/usr/share/games/fortunes"
+ALL_WORKLOADS = "w1,w2,w3,w4,w6"
+# Keys of the drivers' JSON lines printed below the table (losses, throughput, data checks).
+EXTRA_KEYS = ("loss", "val_loss", "test_loss", "gflops", "tokens_per_s", "fwdbwd_ms",
+              "data_check")
 
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workloads", default="w1,w4,w6")
+    ap.add_argument("--workloads", default=None,
+                    help=f"default {ALL_WORKLOADS} (without w3 under --quick)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--w3-steps", type=int, default=None)
     ap.add_argument("--bin-dir", default=os.path.join(os.path.dirname(HERE), "build", "bench"))
     ap.add_argument("--python", default="/usr/bin/python3")
     ap.add_argument("--wait-policy", choices=["passive", "active"], default=None)
@@ -49,10 +62,18 @@ def commands(workload, args):
     if workload == "w1":
         extra = ["--quick", "--sizes", "256"] if args.quick else []
         return [os.path.join(b, "w1_sgemm")] + extra, [py, os.path.join(PEERS, "w1.py")] + extra
-    script = {"w4": ("w4_vae", "w4_vae.py"), "w6": ("w6_dcgan", "w6_dcgan.py"),
-              "w5": ("w5_ddpm_unet", "w5_ddpm_unet.py")}[workload]
-    steps = args.steps if args.steps else (6 if args.quick else None)
-    extra = ["--steps", str(steps)] if steps else []
+    script = {"w2": ("w2_char_gpt", "w2_char_gpt.py"), "w3": ("w3_gpt2_step", "w3_gpt2_step.py"),
+              "w4": ("w4_vae", "w4_vae.py"), "w5": ("w5_ddpm_unet", "w5_ddpm_unet.py"),
+              "w6": ("w6_dcgan", "w6_dcgan.py")}[workload]
+    if workload == "w3":
+        steps = args.w3_steps if args.w3_steps else (2 if args.quick else None)
+        extra = (["--steps", str(steps)] if steps else []) + (
+            ["--fwdbwd-reps", "1"] if args.quick else [])
+    else:
+        steps = args.steps if args.steps else (6 if args.quick else None)
+        if steps and workload == "w2":
+            steps = min(steps, 301)
+        extra = ["--steps", str(steps)] if steps else []
     return ([os.path.join(b, script[0])] + extra,
             [py, os.path.join(PEERS, script[1])] + extra)
 
@@ -98,9 +119,15 @@ def main():
     policy = args.wait_policy or ("passive" if args.quick else None)
     if policy:
         env["OMP_WAIT_POLICY"] = policy
-    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    names = args.workloads or ALL_WORKLOADS
+    if args.quick and not args.workloads:
+        names = names.replace(",w3", "")
+    workloads = [w.strip() for w in names.split(",") if w.strip()]
+    if not os.path.isdir(FORTUNES_DIR) and "w2" in workloads:
+        print(f"# {FORTUNES_DIR} missing (Debian fortunes): skipping W2")
+        workloads = [w for w in workloads if w != "w2"]
     if not os.path.isdir(FASHION_DIR) and any(w in ("w4", "w5", "w6") for w in workloads):
-        print(f"# {FASHION_DIR} missing (Debian dataset-fashion-mnist): skipping W4 and W6")
+        print(f"# {FASHION_DIR} missing (Debian dataset-fashion-mnist): skipping W4, W5 and W6")
         workloads = [w for w in workloads if w not in ("w4", "w5", "w6")]
     load0 = os.getloadavg()
     # rows[name][impl] = {"ms": [...], "rss": [...], "extra": [...]}
@@ -138,15 +165,21 @@ def main():
               f"| {ratio} | {rss[0]} | {rss[1]} |")
     if not rows:
         print("| (no results) | | | | | |")
-    # Losses (and W1's GFLOP/s) of the last run, so runs can be checked for sanity.
+    # Losses (and W1's GFLOP/s, W2/W3's tokens/s) of the last run, so runs can be checked.
     for name, cells in rows.items():
         for impl, c in cells.items():
-            extra = {k: v for k, v in c["extra"][-1].items()
-                     if k.startswith(("loss", "test_loss", "gflops"))}
+            extra = {k: v for k, v in c["extra"][-1].items() if k.startswith(EXTRA_KEYS)}
             if extra:
                 print(f"# {name} {impl}: " + ", ".join(
-                    f"{k} {v:.5g}" if isinstance(v, (int, float)) else f"{k} {v}"
+                    f"{k} {v:.5g}" if isinstance(v, float) else f"{k} {v}"
                     for k, v in extra.items()))
+    # W2 / W3: both sides must have trained on the same batches.
+    for name, cells in rows.items():
+        checks = {impl: {res.get("data_check") for res in c["extra"]} for impl, c in cells.items()}
+        if len(checks) == 2 and None not in checks["mica"] | checks["torch"]:
+            same = checks["mica"] == checks["torch"] and len(checks["mica"]) == 1
+            print(f"# {name} data check: {'mica == PyTorch' if same else 'MISMATCH ' + str(checks)}")
+            failed |= not same
     return 1 if failed or not any("mica" in c for c in rows.values()) else 0
 
 

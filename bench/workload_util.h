@@ -89,6 +89,12 @@ class JsonLine {
     return raw(k, buf);
   }
   JsonLine& null(const std::string& k) { return raw(k, "null"); }
+  JsonLine& integer(const std::string& k, int64_t v) { return raw(k, std::to_string(v)); }
+  // Appends other's keys (in their order) after this line's.
+  JsonLine& append(const JsonLine& other) {
+    if (!other.body_.empty()) body_ += (body_.empty() ? "" : ", ") + other.body_;
+    return *this;
+  }
   void print() const {
     std::printf("{%s}\n", body_.c_str());
     std::fflush(stdout);

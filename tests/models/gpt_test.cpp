@@ -3,9 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <vector>
 
 #include "mica.h"
@@ -214,37 +212,6 @@ TEST(GPT, OverfitsOneBatch) {
     EXPECT_NEAR(first, std::log(37.0), 0.2);
     EXPECT_LT(last, 0.35 * first) << (style == GPTStyle::GPT2 ? "gpt2" : "llama");
   }
-}
-
-}  // namespace
-}  // namespace mica::models
-
-namespace mica::models {
-namespace {
-
-// Timing of one W2 batch (B = 32, T = 128) forward + backward; run with
-// --gtest_also_run_disabled_tests --gtest_filter='*W2ForwardBackwardTiming*'.
-TEST(GPT, DISABLED_W2ForwardBackwardTiming) {
-  GPT model(GPTConfig::char_gpt_w2());
-  Tensor seq = random_ids(32, 129, 96, 11);
-  Tensor x = seq.slice(1, 0, 128).contiguous(), y = seq.slice(1, 1, 129).contiguous();
-  std::vector<double> fwd, total;
-  for (int i = 0; i < 6; ++i) {
-    model.zero_grad();
-    const auto t0 = std::chrono::steady_clock::now();
-    Tensor loss = model.forward_loss(x, y);
-    const auto t1 = std::chrono::steady_clock::now();
-    loss.backward();
-    (void)loss.item<double>();
-    const auto t2 = std::chrono::steady_clock::now();
-    if (i == 0) continue;  // warm-up
-    fwd.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-    total.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
-  }
-  std::sort(fwd.begin(), fwd.end());
-  std::sort(total.begin(), total.end());
-  std::printf("W2 B=32 T=128: forward %.1f ms, forward+backward %.1f ms (median of %zu)\n",
-              fwd[fwd.size() / 2], total[total.size() / 2], total.size());
 }
 
 }  // namespace
