@@ -2,6 +2,7 @@
 // each op against a float64 reference written with naive loops over row-major values.
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "op_table.h"
 
@@ -111,6 +112,93 @@ OpInfo softmax_row(const std::string& name, bool log, bool large) {
     info.tol = [](DType t) {
       return t == kFloat32 ? Tol{3e-4, 1e-5} : t == kFloat64 ? Tol{1e-10, 1e-10} : default_tol(t);
     };
+  return info;
+}
+
+// The raw first-order GELU backward (autograd's GeluBackward without create_graph): inputs grad
+// and x, reference grad * gelu'(x) in float64 for the erf and the tanh forms.
+OpInfo gelu_backward_row(const std::string& name, bool tanh_form) {
+  OpInfo info;
+  info.name = name;
+  info.dtypes = kFloatingDTypes;
+  info.differentiable = false;  // raw kernel; its differentiable form is gelu's backward
+  info.samples = [](DType dt, std::mt19937_64& rng) {
+    std::vector<Sample> out;
+    for (Sample s : unary_samples(dt, rng, -5, 5)) {
+      const Tensor& x = s.inputs[0];
+      Tensor g = rand_tensor(x.sizes(), dt, rng, -2, 2);
+      if (!x.is_contiguous()) g = non_contiguous(g);
+      s.inputs = {g, x};
+      out.push_back(std::move(s));
+    }
+    return out;
+  };
+  info.run = [tanh_form](const Sample& s) {
+    return std::vector<Tensor>{
+        ops::gelu_backward(s.inputs[0], s.inputs[1], tanh_form ? "tanh" : "none")};
+  };
+  info.reference = [tanh_form](const Sample& s) {
+    const Vec g = values(s.inputs[0]), x = values(s.inputs[1]);
+    Vec out(g.size());
+    const double k = std::sqrt(2 / std::numbers::pi);
+    for (size_t i = 0; i < g.size(); ++i) {
+      const double v = x[i];
+      double d;
+      if (tanh_form) {
+        const double t = std::tanh(k * (v + 0.044715 * v * v * v));
+        d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v);
+      } else {
+        d = 0.5 * (1 + std::erf(v / std::sqrt(2.0))) +
+            v * std::exp(-0.5 * v * v) / std::sqrt(2 * std::numbers::pi);
+      }
+      out[i] = g[i] * d;
+    }
+    return std::vector<Tensor>{from_values(s.inputs[0].sizes(), out)};
+  };
+  return info;
+}
+
+// The raw first-order backward of softmax / log_softmax (autograd's SoftmaxBackward without
+// create_graph): inputs grad and y (a softmax output, or log-probabilities for log), reference
+// y * (g - sum(g * y)) or g - exp(y) * sum(g) along dim, in float64.
+OpInfo softmax_backward_row(const std::string& name, bool log) {
+  OpInfo info;
+  info.name = name;
+  info.dtypes = kFloatingDTypes;
+  info.differentiable = false;  // raw kernel; its differentiable form is softmax's backward
+  info.samples = [log](DType dt, std::mt19937_64& rng) {
+    std::vector<Sample> out;
+    for (Sample s : softmax_samples(dt, rng, false)) {
+      const Tensor& x = s.inputs[0];
+      Tensor y = log ? ops::log_softmax(x, s.ints[0]) : ops::softmax(x, s.ints[0]);
+      if (!x.is_contiguous()) y = non_contiguous(y);  // keep the sample's layout
+      Tensor g = rand_tensor(x.sizes(), dt, rng, -2, 2);
+      s.inputs = {g, y};
+      out.push_back(std::move(s));
+    }
+    return out;
+  };
+  info.run = [log](const Sample& s) {
+    return std::vector<Tensor>{ops::softmax_backward(s.inputs[0], s.inputs[1], s.ints[0], log)};
+  };
+  info.reference = [log](const Sample& s) {
+    const Tensor& g = s.inputs[0];
+    const Vec gv = values(g), yv = values(s.inputs[1]);
+    const int64_t d = g.dim() == 0 ? 0 : (s.ints[0] < 0 ? s.ints[0] + g.dim() : s.ints[0]);
+    const Split sp = g.dim() == 0 ? Split{} : split_at(g.sizes(), d);
+    Vec out(gv.size());
+    for (int64_t o = 0; o < sp.outer; ++o)
+      for (int64_t i = 0; i < sp.inner; ++i) {
+        auto idx = [&](int64_t k) { return static_cast<size_t>((o * sp.size + k) * sp.inner + i); };
+        double acc = 0;
+        for (int64_t k = 0; k < sp.size; ++k) acc += log ? gv[idx(k)] : gv[idx(k)] * yv[idx(k)];
+        for (int64_t k = 0; k < sp.size; ++k)
+          out[idx(k)] =
+              log ? gv[idx(k)] - std::exp(yv[idx(k)]) * acc : yv[idx(k)] * (gv[idx(k)] - acc);
+      }
+    return std::vector<Tensor>{from_values(g.sizes(), out)};
+  };
+  info.tol = loose_tol;
   return info;
 }
 
@@ -688,6 +776,10 @@ std::vector<OpInfo> nn_op_infos() {
           softmax_row("log_softmax", true, false),
           softmax_row("softmax_large_logits", false, true),
           softmax_row("log_softmax_large_logits", true, true),
+          softmax_backward_row("softmax_backward", false),
+          softmax_backward_row("log_softmax_backward", true),
+          gelu_backward_row("gelu_backward", false),
+          gelu_backward_row("gelu_tanh_backward", true),
           layer_norm_row(),
           rms_norm_row(),
           group_norm_row(),
