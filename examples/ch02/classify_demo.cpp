@@ -87,8 +87,8 @@ std::string classification_demo(const Options& opt, const models::GPT& model,
   MICA_CHECK(room >= 8, "ch02: --block-size ", opt.block_size, " is too small to classify");
 
   // Calibration: the continuations after a neutral prompt (the start of any fortune).
-  const std::vector<double> prior = continuation_logprobs(model, codec.encode("%\n"), conts,
-                                                          device);
+  const std::vector<double> prior =
+      continuation_logprobs(model, codec.encode("%\n"), conts, device);
 
   std::vector<std::string> names;
   for (const auto& c : cats) names.push_back(c.name);
@@ -103,7 +103,8 @@ std::string classification_demo(const Options& opt, const models::GPT& model,
       // The fortune's start, cut at a space so the prompt ends where a word could follow.
       std::vector<int64_t> prompt = codec.encode("%\n" + f.text);
       if (static_cast<int64_t>(prompt.size()) > room) {
-        std::string text = codec.decode(std::vector<int64_t>(prompt.begin(), prompt.begin() + room));
+        std::string text =
+            codec.decode(std::vector<int64_t>(prompt.begin(), prompt.begin() + room));
         const size_t space = text.find_last_of(' ');
         if (space != std::string::npos && space > 10) text.resize(space);
         prompt = codec.encode(text);

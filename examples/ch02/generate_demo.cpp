@@ -22,6 +22,24 @@ std::string indented(const std::string& text, const std::string& pad = "    ") {
   return out;
 }
 
+// Bytes a terminal shows as they are; others (a BPE can sample any byte) as \xNN. keep_newlines
+// false shows '\n' as "\n" (for one-token cells of a table).
+std::string printable(const std::string& text, bool keep_newlines = true) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '\n') {
+      out += keep_newlines ? "\n" : "\\n";
+    } else if (c >= 32 && c <= 126) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 struct Strategy {
   std::string name;
   models::GenerationConfig config;
@@ -29,8 +47,9 @@ struct Strategy {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> generation_demo(
-    const Options& opt, std::shared_ptr<models::GPT> model, const TextCodec& codec) {
+std::vector<std::pair<std::string, std::string>> generation_demo(const Options& opt,
+                                                                 std::shared_ptr<models::GPT> model,
+                                                                 const TextCodec& codec) {
   std::vector<std::pair<std::string, std::string>> sections;
   model->eval();
   models::GPTLanguageModel lm(model);
@@ -42,13 +61,13 @@ std::vector<std::pair<std::string, std::string>> generation_demo(
       ids.erase(ids.begin(), ids.end() - opt.block_size);
     return from_vector(ids).to(device);
   };
-  auto decode = [&](int64_t id) { return codec.decode_one(id); };
+  auto decode = [&](int64_t id) { return printable(codec.decode_one(id), false); };
 
   // Next-token probabilities (the book's top-10 table after "It was a dark and stormy").
   std::string tables;
   std::printf("== part 3: next-token probabilities ==\n");
-  for (const char* prompt : {kBookPrompt, "The meaning of life is", "A computer is",
-                             "Q: What do you call"}) {
+  for (const char* prompt :
+       {kBookPrompt, "The meaning of life is", "A computer is", "Q: What do you call"}) {
     const auto table = models::next_token_probabilities(lm, prompt_tensor(prompt), 10);
     std::string block = "\"" + std::string(prompt) + "\" ->\n" +
                         indented(models::format_token_probabilities(table, decode));
@@ -93,7 +112,7 @@ std::vector<std::pair<std::string, std::string>> generation_demo(
     const Tensor out = models::generate(lm, prompt, s.config);  // [1, T + N]
     const Tensor row = out.select(0, 0).contiguous();
     std::vector<int64_t> ids(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
-    const std::string text = codec.decode(ids);
+    const std::string text = printable(codec.decode(ids));
     if (s.name == "greedy") greedy_text = text;
     std::string entry = "[" + s.name + "]";
     if (s.name == "temperature 0.001")
@@ -112,14 +131,14 @@ std::vector<std::pair<std::string, std::string>> generation_demo(
   std::printf("\n== part 3: streaming (temperature 0.8, top_k 0, seed 7) ==\n");
   const std::string stream_prompt = "%\n";  // fortunes start after a "%" line
   std::string streamed;
-  models::GenerationConfig sc{.max_new_tokens = std::min<int64_t>(opt.gen_tokens * 2,
-                                                                   opt.block_size - 1),
-                              .do_sample = true,
-                              .temperature = 0.8,
-                              .top_k = 0,
-                              .seed = 7};
+  models::GenerationConfig sc{
+      .max_new_tokens = std::min<int64_t>(opt.gen_tokens * 2, opt.block_size - 1),
+      .do_sample = true,
+      .temperature = 0.8,
+      .top_k = 0,
+      .seed = 7};
   sc.streamer = [&](int64_t token) {
-    const std::string piece = codec.decode_one(token);
+    const std::string piece = printable(codec.decode_one(token));
     streamed += piece;
     std::fputs(piece.c_str(), stdout);
     std::fflush(stdout);

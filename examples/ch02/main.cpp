@@ -26,15 +26,24 @@ std::string checkpoint_file(const std::string& resume) {
 }
 
 data::Config run_config(const Options& o) {
-  return {{"n_layer", o.n_layer},       {"n_head", o.n_head},
-          {"n_embd", o.n_embd},         {"block_size", o.block_size},
-          {"tokenizer", o.tokenizer},   {"steps", o.steps},
-          {"batch_size", o.batch_size}, {"lr", o.lr},
-          {"warmup", o.warmup},         {"schedule", o.schedule},
-          {"weight_decay", o.weight_decay}, {"grad_clip", o.grad_clip},
-          {"device", o.device},         {"dtype", o.dtype},
-          {"seed", static_cast<int64_t>(o.seed)}, {"threads", static_cast<int64_t>(get_num_threads())},
-          {"quick", o.quick},           {"w2", o.w2}};
+  return {{"n_layer", o.n_layer},
+          {"n_head", o.n_head},
+          {"n_embd", o.n_embd},
+          {"block_size", o.block_size},
+          {"tokenizer", o.tokenizer},
+          {"steps", o.steps},
+          {"batch_size", o.batch_size},
+          {"lr", o.lr},
+          {"warmup", o.warmup},
+          {"schedule", o.schedule},
+          {"weight_decay", o.weight_decay},
+          {"grad_clip", o.grad_clip},
+          {"device", o.device},
+          {"dtype", o.dtype},
+          {"seed", static_cast<int64_t>(o.seed)},
+          {"threads", static_cast<int64_t>(get_num_threads())},
+          {"quick", o.quick},
+          {"w2", o.w2}};
 }
 
 std::string number(double v) {
@@ -121,8 +130,7 @@ int main(int argc, char** argv) {
       run.add_section(std::to_string(section++) + ". " + title, text);
     const std::string classified = classification_demo(opt, *trained.model, tok.codec);
     if (!classified.empty())
-      run.add_section(std::to_string(section++) + ". Zero-shot classification analog",
-                      classified);
+      run.add_section(std::to_string(section++) + ". Zero-shot classification analog", classified);
 
     const auto report = run.write_report();
     std::printf("final_loss train %.6f val %.6f\nreport: %s\ntotal %.1f s\n",

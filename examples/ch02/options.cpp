@@ -18,10 +18,10 @@ book: tokenizers, next-token probabilities, generation strategies, zero-shot sco
 model:     --n-layer 4  --n-head 4  --n-embd 128  --block-size 128   (default: W2's model)
            --tokenizer char|bpe   (bpe: a byte-level BPE trained on the training text)
            --bpe-vocab 1024  --bpe-train-chars 400000
-training:  --steps 600  --batch-size 32  --lr 2e-3  --warmup 60  --schedule cosine|constant
+training:  --steps 400  --batch-size 32  --lr 3e-3  --warmup 40  --schedule cosine|constant
            --weight-decay 0.01  --grad-clip 1.0 (0: off)  --seed 1337
            --device cpu|cuda  --dtype float32|float64  --threads N
-           --eval-every 100  --val-batches 8  --checkpoint-every 200
+           --eval-every 100  --val-batches 8  --checkpoint-every 100
 run:       --out runs  --name <run folder name>  --resume <run folder or checkpoint.h5>  --gen-tokens 120
            --classify-per-class 10  --stop-after N (stop after N steps, as if interrupted)
 presets:   --quick  tiny model, 40 steps, short generations (well under a minute)
@@ -50,8 +50,8 @@ double to_double(const std::string& flag, const std::string& v) {
   } catch (const std::exception&) {
     used = 0;
   }
-  MICA_CHECK(used == v.size() && !v.empty(), "ch02_gpt_fortunes: ", flag,
-             " needs a number, got '", v, "'");
+  MICA_CHECK(used == v.size() && !v.empty(), "ch02_gpt_fortunes: ", flag, " needs a number, got '",
+             v, "'");
   return x;
 }
 
@@ -249,31 +249,56 @@ Options Options::from_json(const std::string& text) {
   Options o;
   for (const auto& [key, v] : json::parse_object(text, "ch02_gpt_fortunes: checkpoint config")) {
     const char* k = key.c_str();
-    if (key == "n_layer") o.n_layer = v.as_int(k);
-    else if (key == "n_head") o.n_head = v.as_int(k);
-    else if (key == "n_embd") o.n_embd = v.as_int(k);
-    else if (key == "block_size") o.block_size = v.as_int(k);
-    else if (key == "steps") o.steps = v.as_int(k);
-    else if (key == "batch_size") o.batch_size = v.as_int(k);
-    else if (key == "lr") o.lr = v.number;
-    else if (key == "warmup") o.warmup = v.as_int(k);
-    else if (key == "min_lr_fraction") o.min_lr_fraction = v.number;
-    else if (key == "weight_decay") o.weight_decay = v.number;
-    else if (key == "grad_clip") o.grad_clip = v.number;
-    else if (key == "schedule") o.schedule = v.text;
-    else if (key == "tokenizer") o.tokenizer = v.text;
-    else if (key == "bpe_vocab") o.bpe_vocab = v.as_int(k);
-    else if (key == "bpe_train_chars") o.bpe_train_chars = v.as_int(k);
-    else if (key == "device") o.device = v.text;
-    else if (key == "dtype") o.dtype = v.text;
-    else if (key == "seed") o.seed = static_cast<uint64_t>(v.as_int(k));
-    else if (key == "eval_every") o.eval_every = v.as_int(k);
-    else if (key == "val_batches") o.val_batches = v.as_int(k);
-    else if (key == "checkpoint_every") o.checkpoint_every = v.as_int(k);
-    else if (key == "gen_tokens") o.gen_tokens = v.as_int(k);
-    else if (key == "classify_per_class") o.classify_per_class = v.as_int(k);
-    else if (key == "quick") o.quick = v.boolean;
-    else if (key == "w2") o.w2 = v.boolean;
+    if (key == "n_layer")
+      o.n_layer = v.as_int(k);
+    else if (key == "n_head")
+      o.n_head = v.as_int(k);
+    else if (key == "n_embd")
+      o.n_embd = v.as_int(k);
+    else if (key == "block_size")
+      o.block_size = v.as_int(k);
+    else if (key == "steps")
+      o.steps = v.as_int(k);
+    else if (key == "batch_size")
+      o.batch_size = v.as_int(k);
+    else if (key == "lr")
+      o.lr = v.number;
+    else if (key == "warmup")
+      o.warmup = v.as_int(k);
+    else if (key == "min_lr_fraction")
+      o.min_lr_fraction = v.number;
+    else if (key == "weight_decay")
+      o.weight_decay = v.number;
+    else if (key == "grad_clip")
+      o.grad_clip = v.number;
+    else if (key == "schedule")
+      o.schedule = v.text;
+    else if (key == "tokenizer")
+      o.tokenizer = v.text;
+    else if (key == "bpe_vocab")
+      o.bpe_vocab = v.as_int(k);
+    else if (key == "bpe_train_chars")
+      o.bpe_train_chars = v.as_int(k);
+    else if (key == "device")
+      o.device = v.text;
+    else if (key == "dtype")
+      o.dtype = v.text;
+    else if (key == "seed")
+      o.seed = static_cast<uint64_t>(v.as_int(k));
+    else if (key == "eval_every")
+      o.eval_every = v.as_int(k);
+    else if (key == "val_batches")
+      o.val_batches = v.as_int(k);
+    else if (key == "checkpoint_every")
+      o.checkpoint_every = v.as_int(k);
+    else if (key == "gen_tokens")
+      o.gen_tokens = v.as_int(k);
+    else if (key == "classify_per_class")
+      o.classify_per_class = v.as_int(k);
+    else if (key == "quick")
+      o.quick = v.boolean;
+    else if (key == "w2")
+      o.w2 = v.boolean;
   }
   return o;
 }

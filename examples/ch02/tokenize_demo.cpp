@@ -85,8 +85,8 @@ TokenizationResult tokenization_demo(const Options& opt, const data::CharCorpus&
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const TextCodec bpe_codec{bpe, "bpe"};
   say("(b) byte-level BPE (GPT-2 pre-tokenization) trained on the first " +
-      std::to_string(bpe_chars) + " of " + std::to_string(corpus.n_train) +
-      " training characters" + (bpe_chars < corpus.n_train ? " (a prefix, for speed)" : "") +
+      std::to_string(bpe_chars) + " of " + std::to_string(corpus.n_train) + " training characters" +
+      (bpe_chars < corpus.n_train ? " (a prefix, for speed)" : "") +
       fmt(": vocab %.0f (256 bytes + %.0f merges), %.1f s", static_cast<double>(bpe->vocab_size()),
           static_cast<double>(bpe->merges().size()), bpe_seconds));
   // The longest learned tokens show what the corpus repeats.
@@ -116,7 +116,8 @@ TokenizationResult tokenization_demo(const Options& opt, const data::CharCorpus&
   const auto gpt2 =
       data::ByteLevelBPETokenizer::from_gpt2_files(dir + "/encoder.json", dir + "/vocab.bpe");
   const double gpt2_tokens = static_cast<double>(gpt2.encode(val_text, {false}).size());
-  say(fmt("    compression on %.0f validation characters: BPE %.2f chars/token, GPT-2 %.2f, "
+  say(
+      fmt("    compression on %.0f validation characters: BPE %.2f chars/token, GPT-2 %.2f, "
           "characters 1.00",
           static_cast<double>(val_text.size()), val_text.size() / bpe_tokens,
           val_text.size() / gpt2_tokens));
@@ -130,7 +131,8 @@ TokenizationResult tokenization_demo(const Options& opt, const data::CharCorpus&
   MICA_CHECK(got == want, "ch02: GPT-2's tokenizer gave ", show_ids(got), " for \"", book,
              "\", expected ", show_ids(want));
   say("    matches GPT-2's ids [1026, 373, 257, 3223, 290, 6388, 88] (\"storm\" + \"y\")");
-  const std::string utf8 = "Fortune: caf\xc3\xa9, na\xc3\xafve, \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x99\x82";
+  const std::string utf8 =
+      "Fortune: caf\xc3\xa9, na\xc3\xafve, \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x99\x82";
   MICA_CHECK(gpt2.decode(gpt2.encode(utf8)) == utf8, "ch02: GPT-2's tokenizer does not round-trip ",
              utf8);
   say("    round-trips UTF-8: \"" + utf8 + "\" -> " + std::to_string(gpt2.encode(utf8).size()) +

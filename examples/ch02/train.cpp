@@ -19,8 +19,8 @@ Device parse_device(const std::string& name) {
   if (device.is_cuda()) {
     MICA_CHECK(cuda::device_count() > 0, "ch02_gpt_fortunes: --device ", name,
                ": no CUDA device (mica was built without CUDA, or no GPU is visible)");
-    MICA_CHECK(device.index < cuda::device_count(), "ch02_gpt_fortunes: --device ", name,
-               ": only ", cuda::device_count(), " CUDA device(s)");
+    MICA_CHECK(device.index < cuda::device_count(), "ch02_gpt_fortunes: --device ", name, ": only ",
+               cuda::device_count(), " CUDA device(s)");
   }
   return device;
 }
@@ -52,8 +52,9 @@ constexpr int64_t kValBatch = 32;  // W2: validation batches hold 32 sequences
 double lr_factor(const Options& o, int64_t s) {
   if (o.schedule == "constant") return 1.0;
   if (s < o.warmup) return static_cast<double>(s + 1) / static_cast<double>(o.warmup);
-  const double progress = std::min(
-      1.0, static_cast<double>(s - o.warmup) / static_cast<double>(std::max<int64_t>(1, o.steps - o.warmup)));
+  const double progress =
+      std::min(1.0, static_cast<double>(s - o.warmup) /
+                        static_cast<double>(std::max<int64_t>(1, o.steps - o.warmup)));
   return o.min_lr_fraction + (1 - o.min_lr_fraction) * 0.5 * (1 + std::cos(M_PI * progress));
 }
 
@@ -110,8 +111,8 @@ TrainResult train(const Options& opt, const TokenData& data, int64_t vocab_size,
   say(fmt("model: GPT-2 style, %.0f layers, %.0f heads, %.0f wide, block %.0f", opt.n_layer,
           opt.n_head, opt.n_embd, opt.block_size) +
       ", vocab " + std::to_string(vocab_size) + " (" + opt.tokenizer + "), " +
-      std::to_string(model->num_parameters()) + " parameters, " + opt.dtype + " on " +
-      opt.device + ", " + std::to_string(get_num_threads()) + " threads");
+      std::to_string(model->num_parameters()) + " parameters, " + opt.dtype + " on " + opt.device +
+      ", " + std::to_string(get_num_threads()) + " threads");
   say(fmt("recipe: AdamW lr %g, wd %g, ", opt.lr, opt.weight_decay) +
       (opt.schedule == "cosine"
            ? fmt("warmup %.0f then cosine to %g x lr, ", opt.warmup, opt.min_lr_fraction)
@@ -163,8 +164,8 @@ TrainResult train(const Options& opt, const TokenData& data, int64_t vocab_size,
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (s - start >= 5) step_ms.push_back(ms);
-    MICA_CHECK(std::isfinite(l), "ch02_gpt_fortunes: the training loss became ", l, " at step ",
-               s, " (try a lower --lr)");
+    MICA_CHECK(std::isfinite(l), "ch02_gpt_fortunes: the training loss became ", l, " at step ", s,
+               " (try a lower --lr)");
 
     if (eval_now) w2_points.push_back({s, {l, val_loss}});
     result.final_train_loss = l;
@@ -210,7 +211,8 @@ TrainResult train(const Options& opt, const TokenData& data, int64_t vocab_size,
             result.median_step_ms, result.tokens_per_second));
   say("checkpoint: " + ckpt_path);
   run.plot_metrics("loss", {"train_loss", "val_loss"},
-                   {.title = "GPT on fortunes: cross-entropy (nats/token)", .smooth = 0.9});
+                   {.title = "GPT on fortunes: cross-entropy (nats/token)",
+                    .smooth = opt.steps >= 300 ? 0.9 : 0.6});
   result.report = report;
   return result;
 }
