@@ -84,7 +84,8 @@ std::string classification_demo(const Options& opt, const models::GPT& model,
       longest = std::max(longest, conts.back().size());
     }
   const int64_t room = opt.block_size - static_cast<int64_t>(longest);
-  MICA_CHECK(room >= 8, "ch02: --block-size ", opt.block_size, " is too small to classify");
+  MICA_CHECK(room >= 8, "ch02_gpt_fortunes: --block-size ", opt.block_size,
+             " is too small to classify");
 
   // Calibration: the continuations after a neutral prompt (the start of any fortune).
   const std::vector<double> prior =

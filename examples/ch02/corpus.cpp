@@ -12,10 +12,10 @@ data::CharTokenizer w2_char_tokenizer() {
   std::string units = "\n";
   for (int c = 32; c <= 126; ++c) units += static_cast<char>(c);
   data::CharTokenizer tok = data::CharTokenizer::from_corpus(units, {.unk_token = ""});
-  MICA_CHECK(tok.vocab_size() == data::kCharVocabSize, "ch02: char tokenizer has ",
+  MICA_CHECK(tok.vocab_size() == data::kCharVocabSize, "ch02_gpt_fortunes: char tokenizer has ",
              tok.vocab_size(), " ids, W2 has ", data::kCharVocabSize);
   MICA_CHECK(tok.encode(units) == data::encode_chars(units),
-             "ch02: char tokenizer ids differ from W2's");
+             "ch02_gpt_fortunes: char tokenizer ids differ from W2's");
   return tok;
 }
 
@@ -60,8 +60,8 @@ Tensor TokenData::batch(bool train_split, int64_t batch, int64_t block, uint64_t
   // The same rule as data::char_batch, over BPE token ids.
   const std::vector<int32_t>& split = train_split ? train : val;
   const int64_t n = static_cast<int64_t>(split.size());
-  MICA_CHECK(n > block + 1, "ch02: the ", train_split ? "train" : "val", " split has ", n,
-             " BPE tokens, too few for block ", block);
+  MICA_CHECK(n > block + 1, "ch02_gpt_fortunes: the ", train_split ? "train" : "val", " split has ",
+             n, " BPE tokens, too few for block ", block);
   Tensor out = empty({batch, block + 1}, kInt64);
   int64_t* p = out.data_ptr<int64_t>();
   for (int64_t b = 0; b < batch; ++b) {

@@ -46,6 +46,11 @@ data::Config run_config(const Options& o) {
           {"w2", o.w2}};
 }
 
+// Report text shown as it prints (data::Run renders lines between ``` fences preformatted).
+std::string preformatted(const std::string& text) {
+  return "```\n" + text + (!text.empty() && text.back() == '\n' ? "" : "\n") + "```\n";
+}
+
 std::string number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.17g", v);
@@ -107,8 +112,8 @@ int main(int argc, char** argv) {
     }
 
     TrainResult trained = train(opt, data, tok.codec.vocab_size(), run, ckpt);
-    run.add_section("1. Tokenization", tok.report);
-    run.add_section("2. Training", trained.report);
+    run.add_section("1. Tokenization", preformatted(tok.report));
+    run.add_section("2. Training", preformatted(trained.report));
     std::string final_json = "{\"steps\": " + std::to_string(trained.steps_done) +
                              ", \"final_train_loss\": " + number(trained.final_train_loss);
     if (trained.stopped_early) {
@@ -127,7 +132,7 @@ int main(int argc, char** argv) {
 
     int section = 3;
     for (const auto& [title, text] : generation_demo(opt, trained.model, tok.codec))
-      run.add_section(std::to_string(section++) + ". " + title, text);
+      run.add_section(std::to_string(section++) + ". " + title, preformatted(text));
     const std::string classified = classification_demo(opt, *trained.model, tok.codec);
     if (!classified.empty())
       run.add_section(std::to_string(section++) + ". Zero-shot classification analog", classified);
@@ -138,7 +143,10 @@ int main(int argc, char** argv) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count());
     return 0;
   } catch (const Error& e) {
-    std::fprintf(stderr, "ch02_gpt_fortunes: %s\n", e.what());
+    const std::string what = e.what();
+    std::fprintf(
+        stderr, "%s%s\n",
+        what.rfind("ch02_gpt_fortunes", 0) == 0 ? "" : "ch02_gpt_fortunes: ", what.c_str());
     return 1;
   }
 }

@@ -109,7 +109,7 @@ TokenizationResult tokenization_demo(const Options& opt, const data::CharCorpus&
   const std::string val_text = data::decode_chars(val_prefix);
   const double bpe_tokens = static_cast<double>(bpe->encode(val_text, {false}).size());
   MICA_CHECK(bpe->decode(bpe->encode(val_text, {false})) == val_text,
-             "ch02: the BPE does not round-trip the validation text");
+             "ch02_gpt_fortunes: the BPE does not round-trip the validation text");
 
   // (c) GPT-2's tokenizer from its vocabulary files.
   const std::string dir = MICA_GPT2_VOCAB_DIR;
@@ -128,13 +128,13 @@ TokenizationResult tokenization_demo(const Options& opt, const data::CharCorpus&
   const std::vector<int64_t> got = gpt2.encode(book);
   say("(c) GPT-2's tokenizer (" + dir + ")");
   say("    \"" + book + "\" -> " + show_ids(got) + " " + show_pieces(gpt2, got));
-  MICA_CHECK(got == want, "ch02: GPT-2's tokenizer gave ", show_ids(got), " for \"", book,
-             "\", expected ", show_ids(want));
+  MICA_CHECK(got == want, "ch02_gpt_fortunes: GPT-2's tokenizer gave ", show_ids(got), " for \"",
+             book, "\", expected ", show_ids(want));
   say("    matches GPT-2's ids [1026, 373, 257, 3223, 290, 6388, 88] (\"storm\" + \"y\")");
   const std::string utf8 =
       "Fortune: caf\xc3\xa9, na\xc3\xafve, \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x99\x82";
-  MICA_CHECK(gpt2.decode(gpt2.encode(utf8)) == utf8, "ch02: GPT-2's tokenizer does not round-trip ",
-             utf8);
+  MICA_CHECK(gpt2.decode(gpt2.encode(utf8)) == utf8,
+             "ch02_gpt_fortunes: GPT-2's tokenizer does not round-trip ", utf8);
   say("    round-trips UTF-8: \"" + utf8 + "\" -> " + std::to_string(gpt2.encode(utf8).size()) +
       " tokens -> the same bytes");
   say("");

@@ -193,7 +193,7 @@ TrainResult train(const Options& opt, const TokenData& data, int64_t vocab_size,
     result.report = report;
     return result;
   }
-  if (start < opt.steps || resume_ckpt.empty()) save(opt.steps);
+  save(opt.steps);
   result.steps_done = opt.steps;
   result.final_val_loss = evaluate();
   run.log(opt.steps, {{"val_loss", result.final_val_loss}});
