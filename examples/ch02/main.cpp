@@ -135,7 +135,8 @@ int main(int argc, char** argv) {
       run.add_section(std::to_string(section++) + ". " + title, preformatted(text));
     const std::string classified = classification_demo(opt, *trained.model, tok.codec);
     if (!classified.empty())
-      run.add_section(std::to_string(section++) + ". Zero-shot classification analog", classified);
+      run.add_section(std::to_string(section++) + ". Zero-shot classification analog",
+                      preformatted(classified));
 
     const auto report = run.write_report();
     std::printf("final_loss train %.6f val %.6f\nreport: %s\ntotal %.1f s\n",
