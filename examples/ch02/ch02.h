@@ -24,10 +24,10 @@ struct Options {
   // model (default: workload W2's char GPT)
   int64_t n_layer = 4, n_head = 4, n_embd = 128, block_size = 128;
   // training (default recipe: AdamW, linear warmup then cosine decay, clipping)
-  int64_t steps = 400;
-  int64_t batch_size = 32;
+  int64_t steps = 800;
+  int64_t batch_size = 16;
   double lr = 3e-3;
-  int64_t warmup = 40;
+  int64_t warmup = 80;
   double min_lr_fraction = 0.1;  // cosine floor: lr ends at lr * this
   double weight_decay = 0.01;
   double grad_clip = 1.0;           // 0: off
@@ -44,7 +44,7 @@ struct Options {
   std::string name{};    // run folder name under --out (default: the local time)
   int64_t eval_every = 100;
   int64_t val_batches = 8;  // W2: 8 fixed batches of 32 sequences
-  int64_t checkpoint_every = 100;
+  int64_t checkpoint_every = 200;
   int64_t stop_after = 0;    // > 0: stop after this many steps as if interrupted (tests resume)
   int64_t gen_tokens = 120;  // generation length (characters or BPE tokens)
   int64_t classify_per_class = 10;
