@@ -69,8 +69,11 @@ std::vector<std::pair<std::string, std::string>> generation_demo(const Options& 
   for (const char* prompt :
        {kBookPrompt, "The meaning of life is", "A computer is", "Q: What do you call"}) {
     const auto table = models::next_token_probabilities(lm, prompt_tensor(prompt), 10);
-    std::string block = "\"" + std::string(prompt) + "\" ->\n" +
-                        indented(models::format_token_probabilities(table, decode));
+    // Appended piece by piece (GCC 12 warns falsely, -Wrestrict, on "literal" + temporary).
+    std::string block = "\"";
+    block += prompt;
+    block += "\" ->\n";
+    block += indented(models::format_token_probabilities(table, decode));
     while (!block.empty() && block.back() == ' ') block.pop_back();
     if (!block.empty() && block.back() != '\n') block += '\n';
     std::printf("%s", block.c_str());
@@ -117,7 +120,9 @@ std::vector<std::pair<std::string, std::string>> generation_demo(const Options& 
     std::string entry = "[" + s.name + "]";
     if (s.name == "temperature 0.001")
       entry += text == greedy_text ? " (the same as greedy)" : " (differs from greedy)";
-    entry += "\n" + indented(text) + "\n";
+    entry += '\n';
+    entry += indented(text);
+    entry += '\n';
     std::printf("%s", entry.c_str());
     samples += entry;
   }
