@@ -91,7 +91,8 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
-// Free text as paragraphs: blank lines separate them, single line breaks are kept.
+// Free text as paragraphs: blank lines separate them, single line breaks are kept. Lines
+// between two "```" lines are preformatted (<pre>: spacing kept, monospace), for tables.
 std::string html_paragraphs(const std::string& text) {
   std::string out, para;
   std::istringstream in(text);
@@ -100,7 +101,18 @@ std::string html_paragraphs(const std::string& text) {
     if (!para.empty()) out += "<p>" + para + "</p>\n";
     para.clear();
   };
+  bool pre = false;
   while (std::getline(in, line)) {
+    if (line == "```" || line == "```\r") {
+      flush();
+      out += pre ? "</pre>\n" : "<pre>";
+      pre = !pre;
+      continue;
+    }
+    if (pre) {
+      out += html_escape(line) + "\n";
+      continue;
+    }
     if (line.find_first_not_of(" \t\r") == std::string::npos) {
       flush();
       continue;
@@ -109,6 +121,7 @@ std::string html_paragraphs(const std::string& text) {
     para += html_escape(line);
   }
   flush();
+  if (pre) out += "</pre>\n";  // an unclosed block ends with the text
   return out;
 }
 
@@ -189,7 +202,8 @@ figure{margin:0}
 figure img{max-width:100%;height:auto;border:1px solid #e4e7eb;display:block}
 figure img.pixel{image-rendering:pixelated}
 figcaption{font-size:13px;color:#5a6270;margin-top:4px}
-code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px}
+code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:13px}
+pre{white-space:pre-wrap;margin:8px 0}
 .empty{color:#8a919c;font-style:italic}
 )";
 

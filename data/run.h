@@ -58,7 +58,8 @@ class Run {
   std::filesystem::path plot_metrics(const std::string& name,
                                      const std::vector<std::string>& metrics,
                                      PlotOptions options = {});
-  // A free-text report section (notes.json); a section with the same title is replaced.
+  // A free-text report section (notes.json); a section with the same title is replaced. Blank
+  // lines separate paragraphs; lines between two "```" lines are shown preformatted.
   void add_section(const std::string& title, const std::string& text);
   // Regenerates report.html (see write_report below); returns its path.
   std::filesystem::path write_report(const ReportOptions& options = {});

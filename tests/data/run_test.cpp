@@ -51,7 +51,9 @@ TEST(Run, FolderAndReportHoldWhatTheyName) {
   for (int step = 1; step <= 30; ++step) run.log(step, {{"loss", 3.0 / step}, {"kl", 0.1 * step}});
   const fs::path grid = run.save_image("samples-step30", make_grid(checker(6), 3));
   const fs::path plot = run.plot_metrics("losses", {"loss", "kl"}, {.log_y = true});
-  run.add_section("Notes", "First line <b>not bold</b>\nsecond line\n\nNew paragraph & more.");
+  run.add_section("Notes",
+                  "First line <b>not bold</b>\nsecond line\n\nNew paragraph & more.\n```\n"
+                  "  a   b\n\n  1 < 2\n```\nafter");
   const fs::path report = run.write_report();
 
   EXPECT_EQ(report, run.dir() / "report.html");
@@ -91,6 +93,8 @@ TEST(Run, FolderAndReportHoldWhatTheyName) {
   EXPECT_NE(html.find("<p>First line &lt;b&gt;not bold&lt;/b&gt;<br>\nsecond line</p>"),
             std::string::npos);
   EXPECT_NE(html.find("<p>New paragraph &amp; more.</p>"), std::string::npos);
+  // Lines between ``` fences keep their spacing and blank lines, escaped, in <pre>.
+  EXPECT_NE(html.find("<pre>  a   b\n\n  1 &lt; 2\n</pre>\n<p>after</p>"), std::string::npos);
   // Section order: config, final metrics, plots, samples, notes.
   const size_t c = html.find("<h2>Config"), m = html.find("<h2>Final metrics"),
                p = html.find("<h2>Plots"), s = html.find("<h2>Samples"), n = html.find("<h2>Notes");
