@@ -56,6 +56,13 @@ const ConvShape kConvs[] = {
     {"w4_dec2_32x14_to_1x28", 128, 32, 1, 14, 4, 2, 1, true},
     {"w6_g1_64x1_to_128x7_k7", 128, 64, 128, 1, 7, 1, 0, true},
     {"w6_g2_128x7_to_64x14", 128, 128, 64, 7, 4, 2, 1, true},
+    // W5 (DDPM U-Net, batch 64): 3x3 pad 1 convs at each level, a Down conv, an 8x8 1x1 (qkv).
+    {"w5_32x32_32_to_32", 64, 32, 32, 32, 3, 1, 1, false},
+    {"w5_16x16_64_to_64", 64, 64, 64, 16, 3, 1, 1, false},
+    {"w5_8x8_128_to_128", 64, 128, 128, 8, 3, 1, 1, false},
+    {"w5_8x8_256_to_128", 64, 256, 128, 8, 3, 1, 1, false},
+    {"w5_down_16x16_64_to_64", 64, 64, 64, 16, 3, 2, 1, false},
+    {"w5_8x8_1x1_128_to_384", 64, 128, 384, 8, 1, 1, 0, false},
 };
 
 void register_convs() {

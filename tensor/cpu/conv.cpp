@@ -5,7 +5,6 @@
 #include "tensor/cpu/conv.h"
 
 #include <algorithm>
-#include <mutex>
 #include <vector>
 
 #include "tensor/cpu/gemm.h"
@@ -43,11 +42,12 @@ std::vector<Tap> make_taps(const Conv2dGeom& g) {
   return taps;
 }
 
-// col [channels * kh * kw, oh * ow] from im [channels, h, w].
+// col [channels * kh * kw, (y1 - y0) * ow] from im [channels, h, w]: the columns of output rows
+// [y0, y1).
 template <class T>
 void im2col(const T* im, int64_t channels, const Conv2dGeom& g, const std::vector<Tap>& taps,
-            T* col) {
-  const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = g.oh * g.ow;
+            int64_t y0, int64_t y1, T* col) {
+  const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = (y1 - y0) * g.ow;
   parallel_for(0, channels, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, kk * ncol)),
                [&](int64_t c0, int64_t c1) {
                  for (int64_t c = c0; c < c1; ++c) {
@@ -55,9 +55,11 @@ void im2col(const T* im, int64_t channels, const Conv2dGeom& g, const std::vecto
                    for (int64_t t = 0; t < kk; ++t) {
                      const Tap& tap = taps[static_cast<size_t>(t)];
                      T* dst = col + (c * kk + t) * ncol;
-                     std::fill(dst, dst + tap.ys.lo * g.ow, T(0));
-                     for (int64_t oy = tap.ys.lo; oy < tap.ys.hi; ++oy) {
-                       T* d = dst + oy * g.ow;
+                     const int64_t lo = std::clamp(tap.ys.lo, y0, y1);
+                     const int64_t hi = std::clamp(tap.ys.hi, lo, y1);
+                     std::fill(dst, dst + (lo - y0) * g.ow, T(0));
+                     for (int64_t oy = lo; oy < hi; ++oy) {
+                       T* d = dst + (oy - y0) * g.ow;
                        const T* s = src_plane + (oy * g.sh + tap.y_off) * g.w + tap.x_off;
                        std::fill(d, d + tap.xs.lo, T(0));
                        if (g.sw == 1) {
@@ -67,17 +69,18 @@ void im2col(const T* im, int64_t channels, const Conv2dGeom& g, const std::vecto
                        }
                        std::fill(d + tap.xs.hi, d + g.ow, T(0));
                      }
-                     std::fill(dst + tap.ys.hi * g.ow, dst + ncol, T(0));
+                     std::fill(dst + (hi - y0) * g.ow, dst + ncol, T(0));
                    }
                  }
                });
 }
 
-// im [channels, h, w] += col [channels * kh * kw, oh * ow] scattered back (the adjoint of im2col).
+// im [channels, h, w] += col [channels * kh * kw, (y1 - y0) * ow] (output rows [y0, y1))
+// scattered back (the adjoint of im2col).
 template <class T>
 void col2im(const T* col, int64_t channels, const Conv2dGeom& g, const std::vector<Tap>& taps,
-            T* im) {
-  const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = g.oh * g.ow;
+            int64_t y0, int64_t y1, T* im) {
+  const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = (y1 - y0) * g.ow;
   parallel_for(0, channels, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, kk * ncol)),
                [&](int64_t c0, int64_t c1) {
                  for (int64_t c = c0; c < c1; ++c) {
@@ -85,8 +88,10 @@ void col2im(const T* col, int64_t channels, const Conv2dGeom& g, const std::vect
                    for (int64_t t = 0; t < kk; ++t) {
                      const Tap& tap = taps[static_cast<size_t>(t)];
                      const T* src = col + (c * kk + t) * ncol;
-                     for (int64_t oy = tap.ys.lo; oy < tap.ys.hi; ++oy) {
-                       const T* s = src + oy * g.ow;
+                     const int64_t lo = std::clamp(tap.ys.lo, y0, y1);
+                     const int64_t hi = std::clamp(tap.ys.hi, lo, y1);
+                     for (int64_t oy = lo; oy < hi; ++oy) {
+                       const T* s = src + (oy - y0) * g.ow;
                        T* d = dst_plane + (oy * g.sh + tap.y_off) * g.w + tap.x_off;
                        if (g.sw == 1) {
                          for (int64_t ox = tap.xs.lo; ox < tap.xs.hi; ++ox) d[ox] += s[ox];
@@ -104,20 +109,39 @@ bool is_pointwise(const Conv2dGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
 }
 
+// Column-matrix elements per GEMM at most (where a row of output positions allows): the
+// im2col output then stays in the core's L2 cache until the GEMM packs it (large images with
+// many input channels would otherwise write and re-read megabytes per sample).
+constexpr int64_t kColTileElems = int64_t{1} << 18;
+
+// Output rows per column tile.
+int64_t tile_rows(const Conv2dGeom& g, int64_t kdim) {
+  const int64_t tiles =
+      std::max<int64_t>(1, (kdim * g.oh * g.ow + kColTileElems - 1) / kColTileElems);
+  return std::max<int64_t>(1, (g.oh + tiles - 1) / tiles);
+}
+
+// Per-thread column buffer, kept between calls (no allocation or page faults per call).
+template <class T>
+T* col_scratch(int64_t elems) {
+  thread_local std::vector<T> buf;
+  if (static_cast<int64_t>(buf.size()) < elems) {
+    buf = std::vector<T>();
+    buf.resize(static_cast<size_t>(elems));
+  }
+  return buf.data();
+}
+
 // Runs fn(n0, n1, col_buffer) over the batch: in parallel chunks (one column buffer each) when
 // the batch has a sample per thread, else as one chunk whose inner loops use the threads.
 template <class T, class F>
 void over_batch(const Conv2dGeom& g, int64_t col_elems, int64_t work_per_sample, const F& fn) {
-  const bool need_col = col_elems > 0;
   if (g.n >= get_num_threads()) {
     const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, work_per_sample));
-    parallel_for(0, g.n, grain, [&](int64_t n0, int64_t n1) {
-      std::vector<T> col(need_col ? static_cast<size_t>(col_elems) : 0);
-      fn(n0, n1, col.data());
-    });
+    parallel_for(0, g.n, grain,
+                 [&](int64_t n0, int64_t n1) { fn(n0, n1, col_scratch<T>(col_elems)); });
   } else {
-    std::vector<T> col(need_col ? static_cast<size_t>(col_elems) : 0);
-    fn(0, g.n, col.data());
+    fn(0, g.n, col_scratch<T>(col_elems));
   }
 }
 
@@ -139,20 +163,27 @@ void forward_impl(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   const int64_t kdim = cin_g * g.kh * g.kw, ncol = g.oh * g.ow, plane = g.h * g.w;
   const bool direct = is_pointwise(g);
   const auto taps = make_taps(g);
-  over_batch<T>(g, direct ? 0 : kdim * ncol, g.c_out * kdim * ncol,
+  const int64_t rows = tile_rows(g, kdim);
+  over_batch<T>(g, direct ? 0 : kdim * rows * g.ow, g.c_out * kdim * ncol,
                 [&](int64_t n0, int64_t n1, T* col) {
                   for (int64_t n = n0; n < n1; ++n) {
                     T* on = op + n * g.c_out * ncol;
                     fill_rows(on, g.c_out, ncol, bp);
                     for (int64_t gr = 0; gr < g.groups; ++gr) {
                       const T* im = xp + (n * g.c_in + gr * cin_g) * plane;
-                      const T* b = im;
-                      if (!direct) {
-                        im2col(im, cin_g, g, taps, col);
-                        b = col;
+                      const T* w = wp + gr * cout_g * kdim;
+                      T* c = on + gr * cout_g * ncol;
+                      if (direct) {
+                        gemm(false, false, cout_g, ncol, kdim, T(1), w, kdim, im, ncol, T(1), c,
+                             ncol);
+                        continue;
                       }
-                      gemm(false, false, cout_g, ncol, kdim, T(1), wp + gr * cout_g * kdim, kdim, b,
-                           ncol, T(1), on + gr * cout_g * ncol, ncol);
+                      for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
+                        const int64_t y1 = std::min(g.oh, y0 + rows), nc = (y1 - y0) * g.ow;
+                        im2col(im, cin_g, g, taps, y0, y1, col);
+                        gemm(false, false, cout_g, nc, kdim, T(1), w, kdim, col, nc, T(1),
+                             c + y0 * g.ow, ncol);
+                      }
                     }
                   }
                 });
@@ -169,8 +200,10 @@ void backward_input_impl(const Tensor& grad_out, const Tensor& weight, const Ten
   const int64_t kdim = cin_g * g.kh * g.kw, ncol = g.oh * g.ow, plane = g.h * g.w;
   const bool direct = is_pointwise(g);
   const auto taps = make_taps(g);
+  const int64_t rows = tile_rows(g, kdim);
   over_batch<T>(
-      g, direct ? 0 : kdim * ncol, g.c_out * kdim * ncol, [&](int64_t n0, int64_t n1, T* col) {
+      g, direct ? 0 : kdim * rows * g.ow, g.c_out * kdim * ncol,
+      [&](int64_t n0, int64_t n1, T* col) {
         for (int64_t n = n0; n < n1; ++n) {
           T* in = ip + n * g.c_in * plane;
           fill_rows(in, g.c_in, plane, bp);
@@ -180,9 +213,13 @@ void backward_input_impl(const Tensor& grad_out, const Tensor& weight, const Ten
             T* im = in + gr * cin_g * plane;
             if (direct) {  // im [cin_g, plane] += W^T [cin_g, cout_g] @ go [cout_g, plane]
               gemm(true, false, kdim, ncol, cout_g, T(1), w, kdim, go, ncol, T(1), im, ncol);
-            } else {
-              gemm(true, false, kdim, ncol, cout_g, T(1), w, kdim, go, ncol, T(0), col, ncol);
-              col2im(col, cin_g, g, taps, im);
+              continue;
+            }
+            for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
+              const int64_t y1 = std::min(g.oh, y0 + rows), nc = (y1 - y0) * g.ow;
+              gemm(true, false, kdim, nc, cout_g, T(1), w, kdim, go + y0 * g.ow, ncol, T(0), col,
+                   nc);
+              col2im(col, cin_g, g, taps, y0, y1, im);
             }
           }
         }
@@ -198,32 +235,41 @@ void backward_weight_impl(const Tensor& grad_out, const Tensor& x, const Tensor&
   const int64_t cin_g = g.c_in / g.groups, cout_g = g.c_out / g.groups;
   const int64_t kdim = cin_g * g.kh * g.kw, ncol = g.oh * g.ow, plane = g.h * g.w;
   const int64_t wnumel = g.c_out * kdim;
-  std::fill(wp, wp + wnumel, T(0));
+  if (g.n == 0 || ncol == 0) {
+    std::fill(wp, wp + wnumel, T(0));
+    return;
+  }
   const bool direct = is_pointwise(g);
   const auto taps = make_taps(g);
-  std::mutex mu;
-  over_batch<T>(g, direct ? 0 : kdim * ncol, wnumel * ncol, [&](int64_t n0, int64_t n1, T* col) {
-    // A chunk covering the whole batch accumulates in place; others sum into a local buffer.
-    const bool whole = n0 == 0 && n1 == g.n;
-    std::vector<T> local(whole ? 0 : static_cast<size_t>(wnumel), T(0));
-    T* acc = whole ? wp : local.data();
-    for (int64_t n = n0; n < n1; ++n)
-      for (int64_t gr = 0; gr < g.groups; ++gr) {
-        const T* im = xp + (n * g.c_in + gr * cin_g) * plane;
-        const T* b = im;
-        if (!direct) {
-          im2col(im, cin_g, g, taps, col);
-          b = col;
-        }
-        // acc_g [cout_g, kdim] += go [cout_g, ncol] @ col^T [ncol, kdim]
-        gemm(false, true, cout_g, kdim, ncol, T(1), gp + (n * g.c_out + gr * cout_g) * ncol, ncol,
-             b, ncol, T(1), acc + gr * cout_g * kdim, kdim);
-      }
-    if (!whole) {
-      std::lock_guard<std::mutex> lock(mu);
-      for (int64_t i = 0; i < wnumel; ++i) wp[i] += acc[i];
-    }
-  });
+  const int64_t rows = direct ? g.oh : tile_rows(g, kdim);
+  // The chunk starting at sample 0 accumulates in place (its first GEMM writes with beta 0, no
+  // zero fill); the others sum into partials added afterwards in batch order.
+  std::vector<std::vector<T>> partials(static_cast<size_t>(g.n));
+  over_batch<T>(g, direct ? 0 : kdim * rows * g.ow, wnumel * ncol,
+                [&](int64_t n0, int64_t n1, T* col) {
+                  std::vector<T>& part = partials[static_cast<size_t>(n0)];
+                  if (n0 != 0) part.resize(static_cast<size_t>(wnumel));
+                  T* acc = n0 == 0 ? wp : part.data();
+                  for (int64_t n = n0; n < n1; ++n)
+                    for (int64_t gr = 0; gr < g.groups; ++gr) {
+                      const T* im = xp + (n * g.c_in + gr * cin_g) * plane;
+                      const T* go = gp + (n * g.c_out + gr * cout_g) * ncol;
+                      for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
+                        const int64_t y1 = std::min(g.oh, y0 + rows), nc = (y1 - y0) * g.ow;
+                        const T* b = im;
+                        if (!direct) {
+                          im2col(im, cin_g, g, taps, y0, y1, col);
+                          b = col;
+                        }
+                        // acc_g [cout_g, kdim] (+)= go [cout_g, nc] @ col^T [nc, kdim]
+                        gemm(false, true, cout_g, kdim, nc, T(1), go + y0 * g.ow, ncol, b, nc,
+                             n == n0 && y0 == 0 ? T(0) : T(1), acc + gr * cout_g * kdim, kdim);
+                      }
+                    }
+                });
+  for (const auto& part : partials)
+    if (!part.empty())
+      for (int64_t i = 0; i < wnumel; ++i) wp[i] += part[static_cast<size_t>(i)];
 }
 
 template <class F>
