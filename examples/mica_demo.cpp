@@ -1,4 +1,4 @@
-// mica_demo: the quick start's main job, on Fashion-MNIST (Debian's dataset-fashion-mnist).
+// mica_demo: a first tour of mica on Fashion-MNIST (Debian's dataset-fashion-mnist).
 // Part 1, tensor ops: k-means clustering written with mica's raw ops (distances by GEMM, argmin,
 // one-hot assignment matrices, centroid updates by GEMM), with per-cluster purity against the
 // true labels and a PNG sheet (one row per cluster: its centroid, then its nearest images).
