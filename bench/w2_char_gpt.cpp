@@ -5,7 +5,8 @@
 // no-grad, outside the timing) at s in {0, 100, 200, 300} and at the last step. Prints one JSON
 // line (bench/run_workloads.py reads it).
 //
-// Usage: w2_char_gpt [--steps N] [--show-rows] (default 301 steps; fewer for smoke runs)
+// Usage: w2_char_gpt [--steps N] [--show-rows] [--init-seed S] (default 301 steps; fewer for
+// smoke runs; --init-seed re-seeds the weight init only, the batches stay W2's)
 #include "bench/workload_util.h"
 #include "models/gpt.h"
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   MICA_CHECK(steps > kWarmup && steps <= kSteps, "w2_char_gpt: --steps must be in (", kWarmup, ", ",
              kSteps, "]");
   setup();
+  if (args.has("--init-seed")) manual_seed(static_cast<uint64_t>(args.get_int("--init-seed", 0)));
   const data::CharCorpus corpus = data::load_char_corpus();
   MICA_CHECK(corpus.size() == 2576215, "w2_char_gpt: corpus has ", corpus.size(),
              " tokens, expected 2576215");

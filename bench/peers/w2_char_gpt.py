@@ -141,6 +141,8 @@ def main():
     steps = common.steps_arg(sys.argv, STEPS)
     assert WARMUP < steps <= STEPS
     common.setup()
+    if "--init-seed" in sys.argv:  # re-seeds the weight init only; the batches stay W2's
+        torch.manual_seed(int(sys.argv[sys.argv.index("--init-seed") + 1]))
     tokens, n_train = load_char_corpus()
     assert len(tokens) == 2576215 and n_train == 2318593, (len(tokens), n_train)
     train, val_split = tokens[:n_train], tokens[n_train:]

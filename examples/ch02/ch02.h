@@ -24,10 +24,10 @@ struct Options {
   // model (default: workload W2's char GPT)
   int64_t n_layer = 4, n_head = 4, n_embd = 128, block_size = 128;
   // training (default recipe: AdamW, linear warmup then cosine decay, clipping)
-  int64_t steps = 800;
+  int64_t steps = 3000;
   int64_t batch_size = 16;
   double lr = 3e-3;
-  int64_t warmup = 80;
+  int64_t warmup = 150;
   double min_lr_fraction = 0.1;  // cosine floor: lr ends at lr * this
   double weight_decay = 0.01;
   double grad_clip = 1.0;           // 0: off

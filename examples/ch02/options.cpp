@@ -18,7 +18,7 @@ book: tokenizers, next-token probabilities, generation strategies, zero-shot sco
 model:     --n-layer 4  --n-head 4  --n-embd 128  --block-size 128   (default: W2's model)
            --tokenizer char|bpe   (bpe: a byte-level BPE trained on the training text)
            --bpe-vocab 1024  --bpe-train-chars 400000
-training:  --steps 800  --batch-size 16  --lr 3e-3  --warmup 80  --schedule cosine|constant
+training:  --steps 3000  --batch-size 16  --lr 3e-3  --warmup 150  --schedule cosine|constant
            --weight-decay 0.01  --grad-clip 1.0 (0: off)  --seed 1337
            --device cpu|cuda  --dtype float32|float64  --threads N
            --eval-every 100  --val-batches 8  --checkpoint-every 200
