@@ -200,7 +200,12 @@ std::vector<ConvCase> conv2d_cases() {
       {{1, 2, 3, 3}, {2, 2, 3, 3}, {1, 1, 0, 0, 1, 1, 1}, false, 0, "kernel = input"},
       // 360 x 1295 columns per sample: more than the CPU kernel's column tile, so im2col, the
       // GEMMs and col2im run tile by tile.
-      {{2, 40, 37, 35}, {3, 40, 3, 3}, {1, 1, 1, 1, 1, 1, 1}, true, 0, "several column tiles",
+      {{2, 40, 37, 35},
+       {3, 40, 3, 3},
+       {1, 1, 1, 1, 1, 1, 1},
+       true,
+       0,
+       "several column tiles",
        true},
   };
 }
