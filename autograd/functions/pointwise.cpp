@@ -7,21 +7,19 @@
 #include <numbers>
 
 #include "autograd/function.h"
+#include "autograd/functions/mask.h"
 #include "autograd/ops.h"
 
 namespace mica {
 
 using autograd::make_node;
+using autograd::mask_like;
 using autograd::Node;
 using autograd::raw;
 using autograd::SavedVariable;
 using autograd::set_history;
 
 namespace {
-// A float mask (0/1) of the same dtype as like, as a constant (no gradient).
-Tensor mask_like(const Tensor& bool_mask, const Tensor& like) {
-  return raw([&] { return bool_mask.to(like.dtype()); });
-}
 
 // ---- nodes ----
 struct AddBackward : Node {

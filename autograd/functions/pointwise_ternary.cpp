@@ -2,21 +2,19 @@
 // Backward formulas are written with differentiable ops (second derivatives through
 // create_graph); gradients have the broadcast shape and the engine sums them to each input's.
 #include "autograd/function.h"
+#include "autograd/functions/mask.h"
 #include "autograd/ops.h"
 
 namespace mica {
 
 using autograd::make_node;
+using autograd::mask_like;
 using autograd::Node;
 using autograd::raw;
 using autograd::SavedVariable;
 using autograd::set_history;
 
 namespace {
-// A 0/1 tensor of like's dtype from a bool mask, as a constant (no gradient).
-Tensor mask_like(const Tensor& bool_mask, const Tensor& like) {
-  return raw([&] { return bool_mask.to(like.dtype()); });
-}
 
 // ---- lerp: start + w * (end - start) ----
 struct LerpScalarBackward : Node {

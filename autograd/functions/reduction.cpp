@@ -7,11 +7,13 @@
 #include <limits>
 
 #include "autograd/function.h"
+#include "autograd/functions/mask.h"
 #include "autograd/ops.h"
 
 namespace mica {
 
 using autograd::make_node;
+using autograd::mask_like;
 using autograd::Node;
 using autograd::raw;
 using autograd::SavedVariable;
@@ -60,11 +62,6 @@ struct Reduced {
 
 Reduced reduced(const Tensor& x, const ops::Dims& dims, bool keepdim) {
   return {x.sizes(), reduced_dims(dims, x.dim()), keepdim};
-}
-
-// A bool mask as a constant (no gradient) of like's dtype.
-Tensor as_constant(const Tensor& bool_mask, const Tensor& like) {
-  return raw([&] { return bool_mask.to(like.dtype()); });
 }
 
 // ---- sum, mean, sum_to ----
@@ -145,11 +142,11 @@ Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, const 
   const Tensor is_zero = raw([&] { return ops::eq(x, 0); });
   const bool any_zero = raw([&] { return ops::any(is_zero); }).item<bool>();
   if (!any_zero) return div(mul(r.expand(g), r.expand(out)), x);
-  const Tensor zf = as_constant(is_zero, x);
+  const Tensor zf = mask_like(is_zero, x);
   const Tensor zeros_per_group = raw([&] { return ops::sum(zf, r.keep_dims(), true); });
-  const Tensor none = as_constant(raw([&] { return ops::eq(zeros_per_group, 0); }), x);
-  const Tensor one = as_constant(raw([&] { return ops::eq(zeros_per_group, 1); }), x);
-  const Tensor nonzero = as_constant(raw([&] { return ops::logical_not(is_zero); }), x);
+  const Tensor none = mask_like(raw([&] { return ops::eq(zeros_per_group, 0); }), x);
+  const Tensor one = mask_like(raw([&] { return ops::eq(zeros_per_group, 1); }), x);
+  const Tensor nonzero = mask_like(raw([&] { return ops::logical_not(is_zero); }), x);
   const Tensor x_safe = add(x, zf);
   const Tensor p = prod(x_safe, r.keep_dims(), true);
   const Tensor zero_sum = sum(mul(x, zf), r.keep_dims(), true);
