@@ -68,8 +68,11 @@ CharCorpus load_char_corpus(const std::string& dir) {
   return corpus;
 }
 
-Tensor char_batch(std::span<const uint8_t> split, int64_t batch, int64_t block, uint64_t stream,
-                  uint64_t first_index, uint64_t seed) {
+namespace {
+
+template <class Id>
+Tensor hashed_rows(std::span<const Id> split, int64_t batch, int64_t block, uint64_t stream,
+                   uint64_t first_index, uint64_t seed) {
   const int64_t n = static_cast<int64_t>(split.size());
   MICA_CHECK(batch >= 1 && block >= 1, "char_batch: batch (", batch, ") and block (", block,
              ") must be positive");
@@ -82,6 +85,18 @@ Tensor char_batch(std::span<const uint8_t> split, int64_t batch, int64_t block, 
     for (int64_t t = 0; t <= block; ++t) dst[b * (block + 1) + t] = split[off + t];
   }
   return out;
+}
+
+}  // namespace
+
+Tensor char_batch(std::span<const uint8_t> split, int64_t batch, int64_t block, uint64_t stream,
+                  uint64_t first_index, uint64_t seed) {
+  return hashed_rows(split, batch, block, stream, first_index, seed);
+}
+
+Tensor char_batch(std::span<const int32_t> split, int64_t batch, int64_t block, uint64_t stream,
+                  uint64_t first_index, uint64_t seed) {
+  return hashed_rows(split, batch, block, stream, first_index, seed);
 }
 
 }  // namespace mica::data

@@ -48,5 +48,8 @@ CharCorpus load_char_corpus(const std::string& dir = kFortunesDir);
 // W2 trains step s on (stream 1, first_index s * batch) and validates on (stream 2, 0..255).
 Tensor char_batch(std::span<const uint8_t> split, int64_t batch, int64_t block, uint64_t stream,
                   uint64_t first_index, uint64_t seed = 1337);
+// The same rows over wider token ids (e.g. a BPE encoding of the corpus).
+Tensor char_batch(std::span<const int32_t> split, int64_t batch, int64_t block, uint64_t stream,
+                  uint64_t first_index, uint64_t seed = 1337);
 
 }  // namespace mica::data

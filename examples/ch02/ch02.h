@@ -74,7 +74,8 @@ struct TextCodec {
 // c -> c - 31); checked against data::encode_chars.
 data::CharTokenizer w2_char_tokenizer();
 
-// The training corpus as model token ids. Char: W2's corpus itself (uint8 ids, char_batch).
+// The training corpus as model token ids: W2's corpus itself (uint8 ids) or its BPE encoding
+// (int32 ids); both batch through data::char_batch.
 struct TokenData {
   data::CharCorpus chars;        // always loaded (W2's text)
   std::vector<int32_t> train{};  // bpe only: the train/val splits' token ids

@@ -55,21 +55,8 @@ void encode_with_bpe(const TextCodec& codec, TokenData& data) {
 
 Tensor TokenData::batch(bool train_split, int64_t batch, int64_t block, uint64_t stream,
                         uint64_t first) const {
-  if (!bpe)
-    return data::char_batch(train_split ? chars.train() : chars.val(), batch, block, stream, first);
-  // The same rule as data::char_batch, over BPE token ids.
-  const std::vector<int32_t>& split = train_split ? train : val;
-  const int64_t n = static_cast<int64_t>(split.size());
-  MICA_CHECK(n > block + 1, "ch02_gpt_fortunes: the ", train_split ? "train" : "val", " split has ",
-             n, " BPE tokens, too few for block ", block);
-  Tensor out = empty({batch, block + 1}, kInt64);
-  int64_t* p = out.data_ptr<int64_t>();
-  for (int64_t b = 0; b < batch; ++b) {
-    const uint64_t off = data::sample_hash(1337, stream, first + static_cast<uint64_t>(b)) %
-                         static_cast<uint64_t>(n - block - 1);
-    for (int64_t t = 0; t <= block; ++t) p[b * (block + 1) + t] = split[off + t];
-  }
-  return out;
+  if (bpe) return data::char_batch(train_split ? train : val, batch, block, stream, first);
+  return data::char_batch(train_split ? chars.train() : chars.val(), batch, block, stream, first);
 }
 
 }  // namespace ch02

@@ -38,6 +38,10 @@ TEST(CharCorpus, MatchesWorkloadDefinition) {
   EXPECT_EQ(corpus.n_val(), 2576215 - 2318593);
 }
 
+std::vector<int64_t> values_of(const Tensor& t) {
+  return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+}
+
 TEST(CharCorpus, BatchRowsStartAtHashedOffsets) {
   std::vector<uint8_t> split(1000);
   for (size_t i = 0; i < split.size(); ++i) split[i] = static_cast<uint8_t>(i % 96);
@@ -49,6 +53,10 @@ TEST(CharCorpus, BatchRowsStartAtHashedOffsets) {
     for (int64_t t = 0; t < 9; ++t) EXPECT_EQ(p[b * 9 + t], static_cast<int64_t>((off + t) % 96));
   }
   EXPECT_THROW(char_batch(std::span<const uint8_t>(split.data(), 9), 1, 8, 1, 0), Error);
+  // Wider ids (a BPE encoding) follow the same rule.
+  const std::vector<int32_t> wide(split.begin(), split.end());
+  const Tensor wide_batch = char_batch(std::span<const int32_t>(wide), 3, 8, 1, 64);
+  EXPECT_EQ(values_of(wide_batch), values_of(batch));
 }
 
 TEST(CharCorpus, MissingDirectoryNamesThePackage) {
