@@ -25,3 +25,14 @@ if(MICA_WITH_CUDA)
 else()
   message(STATUS "mica: CUDA backend OFF (stubs throw 'mica was built without CUDA')")
 endif()
+
+# cuBLAS/cuBLASLt (GEMM) and cuDNN (convolution) for the CUDA kernels.
+if(MICA_WITH_CUDA)
+  find_library(MICA_CUDNN_LIBRARY NAMES cudnn HINTS ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib64 lib)
+  find_path(MICA_CUDNN_INCLUDE_DIR cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+  if(NOT MICA_CUDNN_LIBRARY OR NOT MICA_CUDNN_INCLUDE_DIR)
+    message(FATAL_ERROR "mica: the CUDA backend needs cuDNN 9 (cudnn.h and libcudnn); "
+                        "install it with the CUDA toolkit or configure with -DMICA_CUDA=OFF")
+  endif()
+  message(STATUS "mica: cuDNN ${MICA_CUDNN_LIBRARY}")
+endif()

@@ -74,7 +74,9 @@ MemoryStats memory_stats(Device device) {
   MemoryStats s;
   s.allocated_bytes = c.allocated.load();
   s.peak_bytes = c.peak.load();
-  s.reserved_bytes = s.allocated_bytes;  // no cache yet: everything held is in use
+  // CUDA: what the caching allocator holds (in use plus cached); CPU memory is not cached.
+  s.reserved_bytes =
+      device.is_cuda() ? cuda::cache_stats(device.index).reserved_bytes : s.allocated_bytes;
   s.num_allocs = c.num_allocs.load();
   return s;
 }

@@ -9,52 +9,15 @@
 #include <tuple>
 
 #include "tensor/error.h"
+#include "tensor/kernels/strided_plan.h"
 #include "tensor/parallel.h"
 #include "tensor/tensor.h"
 
 namespace mica::cpu {
 
-inline constexpr int kMaxDims = 25;
-
-// Sizes and per-operand element strides after dropping size-1 dims and merging dims that are
-// contiguous with each other for every operand. dims are innermost-first.
-template <int N>
-struct StridedPlan {
-  int ndim = 0;
-  int64_t numel = 1;
-  int64_t sizes[kMaxDims];
-  int64_t strides[N][kMaxDims];
-};
-
-template <int N>
-StridedPlan<N> make_plan(const Shape& sizes, const std::array<const Shape*, N>& strides) {
-  StridedPlan<N> p;
-  MICA_CHECK(sizes.size() <= static_cast<size_t>(kMaxDims), "elementwise: tensors with more than ",
-             kMaxDims, " dims are not supported (got ", sizes.size(), ")");
-  p.numel = shape_numel(sizes);
-  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
-    if (sizes[d] == 1) continue;
-    if (p.ndim > 0) {
-      bool merge = true;
-      const int last = p.ndim - 1;
-      for (int k = 0; k < N; ++k)
-        merge = merge && (*strides[k])[d] == p.strides[k][last] * p.sizes[last];
-      if (merge) {
-        p.sizes[last] *= sizes[d];
-        continue;
-      }
-    }
-    p.sizes[p.ndim] = sizes[d];
-    for (int k = 0; k < N; ++k) p.strides[k][p.ndim] = (*strides[k])[d];
-    ++p.ndim;
-  }
-  if (p.ndim == 0) {  // a single element
-    p.sizes[0] = 1;
-    for (int k = 0; k < N; ++k) p.strides[k][0] = 1;
-    p.ndim = 1;
-  }
-  return p;
-}
+using kernels::kMaxDims;
+using kernels::make_plan;
+using kernels::StridedPlan;
 
 // Calls body(ptrs, inner_count, inner_strides) for runs of the innermost dim, covering flat
 // indices [begin, end). ptrs are char* already offset; strides are in elements.

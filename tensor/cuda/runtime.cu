@@ -1,19 +1,16 @@
 // CUDA runtime entry points: device memory and host/device copies, every call checked.
-// (A caching allocator replaces the plain cudaMalloc here with the CUDA backend issue.)
+// Allocation lives in caching_allocator.cu.
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/device_guard.cuh"
 #include "tensor/cuda/runtime.h"
+#include "tensor/cuda/stream.h"
 
 namespace mica::cuda {
 
 namespace {
-struct DeviceGuard {
-  int previous = 0;
-  explicit DeviceGuard(int device) {
-    MICA_CUDA_CHECK(cudaGetDevice(&previous));
-    if (previous != device) MICA_CUDA_CHECK(cudaSetDevice(device));
-  }
-  ~DeviceGuard() { cudaSetDevice(previous); }
-};
+cudaStream_t current(int device) {
+  return static_cast<cudaStream_t>(current_stream(device).handle());
+}
 }  // namespace
 
 int device_count() {
@@ -29,41 +26,21 @@ bool is_available() {
   return device_count() > 0;
 }
 
-void* allocate(size_t nbytes, int device) {
-  MICA_CHECK(device >= 0 && device < device_count(), "cuda allocate: device cuda:", device,
-             " does not exist (", device_count(), " CUDA devices present)");
-  DeviceGuard g(device);
-  void* p = nullptr;
-  const cudaError_t err = cudaMalloc(&p, nbytes == 0 ? 1 : nbytes);
-  if (err == cudaErrorMemoryAllocation) {
-    cudaGetLastError();
-    size_t free_b = 0, total_b = 0;
-    cudaMemGetInfo(&free_b, &total_b);
-    MICA_FAIL("cuda allocate: out of memory asking for ", nbytes, " bytes on cuda:", device, " (",
-              free_b, " of ", total_b, " bytes free)");
-  }
-  MICA_CUDA_CHECK(err);
-  return p;
-}
-
-void free(void* ptr, int device) {
-  DeviceGuard g(device);
-  MICA_CUDA_CHECK(cudaFree(ptr));
-}
-
 void copy_host_to_device(void* dst, const void* src, size_t nbytes, int device) {
   DeviceGuard g(device);
-  MICA_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyHostToDevice));
+  MICA_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, current(device)));
+  MICA_CUDA_CHECK(cudaStreamSynchronize(current(device)));  // src may be freed on return
 }
 
 void copy_device_to_host(void* dst, const void* src, size_t nbytes, int device) {
   DeviceGuard g(device);
-  MICA_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToHost));
+  MICA_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, current(device)));
+  MICA_CUDA_CHECK(cudaStreamSynchronize(current(device)));
 }
 
 void copy_device_to_device(void* dst, const void* src, size_t nbytes, int device) {
   DeviceGuard g(device);
-  MICA_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToDevice));
+  MICA_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, current(device)));
 }
 
 void synchronize(int device) {
@@ -88,7 +65,7 @@ void pinned_free(void* ptr) {
 
 void copy_host_to_device_async(void* dst, const void* src, size_t nbytes, int device) {
   DeviceGuard g(device);
-  MICA_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, cudaStreamLegacy));
+  MICA_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, current(device)));
 }
 
 }  // namespace mica::cuda

@@ -22,6 +22,9 @@ struct Sample {
   // false: a forward-only sample (e.g. 20k-element reductions for chunked kernel paths, too
   // large for finite differences, which cost two evaluations per input element)
   bool gradcheck = true;
+  // The device under test (set by the driver): a row whose run creates tensors itself (random
+  // ops, factories) creates them here, so the CUDA parity test runs it on the GPU.
+  Device device = Device(kCPU);
 };
 
 struct OpInfo {
@@ -43,6 +46,10 @@ struct OpInfo {
   std::vector<size_t> grad_inputs;
   // Also gradgradcheck every sample (second derivatives through create_graph).
   bool gradgrad = false;
+  // CUDA column: the op has a CUDA kernel, so tests/cuda/op_parity_test.cpp compares it with the
+  // CPU on every sample (values, and gradients of differentiable rows) where a GPU is present.
+  // OpCoverage fails on a row without one.
+  bool cuda = true;
 };
 
 // Rows per op family, one function per file (explicit, no static registration).
