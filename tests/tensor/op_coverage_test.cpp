@@ -1,6 +1,6 @@
 // Coverage of the op table: every op the tensor layer promises (issue 2's list) has at least
-// one row, so an op cannot ship without a reference test. The autograd and CUDA issues extend
-// this with "has a backward" and "has a CUDA kernel".
+// one row, so an op cannot ship without a reference test, and every row has a CUDA kernel. (The
+// "has a backward" check lives with the gradcheck driver in tests/autograd.)
 #include <gtest/gtest.h>
 
 #include <set>
@@ -177,6 +177,13 @@ TEST(OpCoverage, RowsAreWellFormed) {
     EXPECT_FALSE(op.dtypes.empty()) << op.name;
     EXPECT_TRUE(op.samples && op.run && op.reference) << op.name;
   }
+}
+
+// The CUDA column: a row says whether its op has a CUDA kernel; tests/cuda/op_parity_test.cpp
+// compares every such row with the CPU on a GPU.
+TEST(OpCoverage, EveryRowHasACudaKernel) {
+  for (const OpInfo& op : all_op_infos())
+    EXPECT_TRUE(op.cuda) << op.name << " has no CUDA kernel (its op-table row says cuda = false)";
 }
 
 }  // namespace

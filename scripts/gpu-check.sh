@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The GPU check: one command for a machine with an NVIDIA GPU (H100/H200, sm_90). Configures a
+# Release build with CUDA, builds the CUDA tests, the GPU benchmarks and the chapter-2 example,
+# then runs in order, each with its own time limit so the whole check stays inside ~8 minutes:
+#   1. ctest -L cuda (the op table's CPU-vs-CUDA parity, values and gradients, and the family tests)
+#   2. compute-sanitizer memcheck over the CUDA tests (the family tests; the parity suite only
+#      for float32, to fit the time)
+#   3. the chapter-2 example's quick run on the GPU
+#   4. gpu_kernels_bench (G2, G3, fused kernels, allocator)
+# and writes summary.md (a table: step, result, seconds) plus every full log into $OUT (or
+# gpu-check-out/ when OUT is unset). It never changes the GPU's clocks or modes.
+# Usage: bash scripts/gpu-check.sh [extra cmake args]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v nvcc >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/nvcc ]]; then
+  export PATH=/usr/local/cuda/bin:$PATH
+fi
+out=${OUT:-gpu-check-out}
+mkdir -p "$out"
+summary="$out/summary.md"
+jobs=$(nproc)
+rows=()
+
+# step NAME LIMIT_S COMMAND...: runs COMMAND with a time limit, logs to $out/NAME.log, records a row.
+step() {
+  local name=$1 limit=$2
+  shift 2
+  local t0=$SECONDS
+  timeout --signal=INT --kill-after=10 "$limit" "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  local result="ok"
+  if ((rc == 124)); then result="TIMED OUT after ${limit} s"; elif ((rc != 0)); then result="FAILED (exit $rc)"; fi
+  rows+=("| $name | $result | $((SECONDS - t0)) |")
+  echo "gpu-check: $name: $result ($((SECONDS - t0)) s)"
+  return $rc
+}
+
+{
+  echo "# mica GPU check"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+  echo "- GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo 'nvidia-smi not found')"
+  echo "- nvcc: $(nvcc --version 2>/dev/null | tail -1)"
+} >"$summary"
+
+step configure 300 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DMICA_CUDA=ON \
+  -DMICA_BUILD_TESTS=ON -DMICA_BUILD_BENCH=ON -DMICA_BUILD_EXAMPLES=ON "$@" &&
+  step build 420 cmake --build build-gpu -j "$jobs" --target mica_cuda_tests gpu_kernels_bench \
+    ch02_gpt_fortunes
+built=$?
+
+if ((built == 0)); then
+  step ctest_cuda 240 ctest --test-dir build-gpu -L cuda -j 4 --output-on-failure \
+    --output-junit "$(realpath "$out")/ctest_cuda.xml"
+  step memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 99 --print-limit 20 \
+    build-gpu/tests/cuda/mica_cuda_tests --gtest_brief=1 \
+    --gtest_filter='-Ops/*_float64:Ops/*_bfloat16:Ops/*_float16:Ops/*_int64:Ops/*_int32:Ops/*_uint8:Ops/*_bool:Ops/CudaGradParity.*'
+  step example_ch02_cuda 120 build-gpu/examples/ch02/ch02_gpt_fortunes --quick --device cuda \
+    --out "$out" --name ch02_run
+  step bench_gpu 150 build-gpu/bench/gpu_kernels_bench --benchmark_min_time=0.1s \
+    --benchmark_out="$out/gpu_kernels_bench.json" --benchmark_out_format=json
+fi
+
+{
+  echo
+  echo "| step | result | seconds |"
+  echo "|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+  if [[ -f "$out/ctest_cuda.log" ]]; then
+    echo
+    echo "ctest: $(grep -E 'tests passed|tests failed' "$out/ctest_cuda.log" | tail -1)"
+  fi
+  if [[ -f "$out/memcheck.log" ]]; then
+    echo "memcheck: $(grep -E 'ERROR SUMMARY' "$out/memcheck.log" | tail -1)"
+  fi
+  if [[ -f "$out/bench_gpu.log" ]]; then
+    echo
+    echo '```'
+    grep -E '^(gemm|attention|softmax|layer_norm|group_norm|cross_entropy|conv2d|allocator)' \
+      "$out/bench_gpu.log" | cut -c1-150
+    echo '```'
+  fi
+} >>"$summary"
+cat "$summary"
+grep -q 'FAILED\|TIMED OUT' "$summary" && exit 1
+exit 0
