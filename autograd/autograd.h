@@ -2,6 +2,7 @@
 // gradcheck, custom functions and checkpointing. Including it installs autograd before main.
 #pragma once
 
+#include "autograd/autocast.h"
 #include "autograd/checkpoint.h"
 #include "autograd/custom_function.h"
 #include "autograd/engine.h"

@@ -3,6 +3,7 @@
 // gradients are summed (in one place: accumulate()), reduces each produced gradient to its
 // input's shape and dtype, and releases saved tensors unless the graph is retained.
 #include "autograd/engine.h"
+#include "autograd/autocast.h"
 
 #include <atomic>
 #include <cmath>
@@ -144,6 +145,9 @@ std::vector<Tensor> run(const std::vector<Tensor>& roots, const std::vector<Tens
   }
 
   AutoGradMode mode(create_graph);
+  // Backward formulas run in the dtypes the forward saved, whatever autocast region the caller is
+  // in.
+  const AutocastGuard no_autocast = AutocastGuard::disabled();
   std::vector<Node*> ready;
   for (auto& n : root_nodes)
     if (deps[n.get()] == 0 && std::find(ready.begin(), ready.end(), n.get()) == ready.end())

@@ -6,6 +6,7 @@
 // hence d gi / d g = conv2d(., w), d gi / d w = B_w(g, .), d gw / d g = conv2d(x, .),
 // d gw / d x = B_in(g, .). conv_transpose2d(x, w) is B_in(x, w) on its output size.
 #include <array>
+#include "autograd/autocast.h"
 
 #include "autograd/function.h"
 #include "autograd/ops.h"
@@ -190,9 +191,11 @@ struct ConvTranspose2dBackward : Node {
 
 }  // namespace
 
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+Tensor conv2d(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in,
               const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
               const std::vector<int64_t>& dilation, int64_t groups) {
+  const Tensor x = autocast::lower(x_in), weight = autocast::lower(weight_in),
+               bias = autocast::lower(bias_in);
   Tensor out = raw([&] { return ops::conv2d(x, weight, bias, stride, padding, dilation, groups); });
   if (auto node = make_node<Conv2dBackward>({&x, &weight, &bias})) {
     node->a = {stride, padding, dilation, groups};
@@ -240,9 +243,11 @@ Tensor conv2d_backward_weight(const Tensor& grad_output, const Tensor& x,
   return out;
 }
 
-Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+Tensor conv1d(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in,
               const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
               const std::vector<int64_t>& dilation, int64_t groups) {
+  const Tensor x = autocast::lower(x_in), weight = autocast::lower(weight_in),
+               bias = autocast::lower(bias_in);
   Tensor out = raw([&] { return ops::conv1d(x, weight, bias, stride, padding, dilation, groups); });
   if (auto node = make_node<Conv1dBackward>({&x, &weight, &bias})) {
     // The raw op checked that each list has one element.
@@ -255,10 +260,12 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   return out;
 }
 
-Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+Tensor conv_transpose2d(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in,
                         const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
                         const std::vector<int64_t>& output_padding, int64_t groups,
                         const std::vector<int64_t>& dilation) {
+  const Tensor x = autocast::lower(x_in), weight = autocast::lower(weight_in),
+               bias = autocast::lower(bias_in);
   Tensor out = raw([&] {
     return ops::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups,
                                  dilation);

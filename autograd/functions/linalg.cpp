@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 #include <vector>
+#include "autograd/autocast.h"
 
 #include "autograd/function.h"
 #include "autograd/ops.h"
@@ -272,17 +273,22 @@ struct EinsumBackward : Node {
 };
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  const Tensor a = autocast::lower(a_in), b = autocast::lower(b_in);
   return record_matmul(a, b, raw([&] { return ops::matmul(a, b); }));
 }
-Tensor mm(const Tensor& a, const Tensor& b) {
+Tensor mm(const Tensor& a_in, const Tensor& b_in) {
+  const Tensor a = autocast::lower(a_in), b = autocast::lower(b_in);
   return record_matmul(a, b, raw([&] { return ops::mm(a, b); }));
 }
-Tensor bmm(const Tensor& a, const Tensor& b) {
+Tensor bmm(const Tensor& a_in, const Tensor& b_in) {
+  const Tensor a = autocast::lower(a_in), b = autocast::lower(b_in);
   return record_matmul(a, b, raw([&] { return ops::bmm(a, b); }));
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor& bias_in) {
+  const Tensor x = autocast::lower(x_in), weight = autocast::lower(weight_in),
+               bias = autocast::lower(bias_in);
   Tensor out = raw([&] { return ops::linear(x, weight, bias); });
   if (auto node = make_node<LinearBackward>({&x, &weight, &bias})) {
     node->has_bias = bias.defined();
@@ -293,8 +299,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   return out;
 }
 
-Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scalar& beta,
+Tensor addmm(const Tensor& input_in, const Tensor& m1_in, const Tensor& m2_in, const Scalar& beta,
              const Scalar& alpha) {
+  const Tensor input = autocast::lower(input_in), m1 = autocast::lower(m1_in),
+               m2 = autocast::lower(m2_in);
   Tensor out = raw([&] { return ops::addmm(input, m1, m2, beta, alpha); });
   if (auto node = make_node<AddmmBackward>({&input, &m1, &m2})) {
     node->beta = beta.to_double();
@@ -306,7 +314,8 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, const Scal
   return out;
 }
 
-Tensor outer(const Tensor& a, const Tensor& b) {
+Tensor outer(const Tensor& a_in, const Tensor& b_in) {
+  const Tensor a = autocast::lower(a_in), b = autocast::lower(b_in);
   Tensor out = raw([&] { return ops::outer(a, b); });
   if (auto node = make_node<OuterBackward>({&a, &b})) {
     if (b.requires_grad()) node->a = SavedVariable(a, false);

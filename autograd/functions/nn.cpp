@@ -2,6 +2,7 @@
 // second order; one fused raw kernel without create_graph), nll_loss and the fused cross-entropy
 // over class indices or probabilities (with class weights, ignore_index and label smoothing; a
 // dedicated backward from the saved log-sum-exp, second order under create_graph), MSE.
+#include "autograd/autocast.h"
 #include "autograd/function.h"
 #include "autograd/ops.h"
 
@@ -189,15 +190,18 @@ struct CrossEntropyBackward : Node {
 };
 }  // namespace
 
-Tensor softmax(const Tensor& x, int64_t dim) {
+Tensor softmax(const Tensor& x_in, int64_t dim) {
+  const Tensor x = autocast::to_float(x_in);
   return record_softmax(false, x, dim, raw([&] { return ops::softmax(x, dim); }));
 }
-Tensor log_softmax(const Tensor& x, int64_t dim) {
+Tensor log_softmax(const Tensor& x_in, int64_t dim) {
+  const Tensor x = autocast::to_float(x_in);
   return record_softmax(true, x, dim, raw([&] { return ops::log_softmax(x, dim); }));
 }
 
-Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight,
+Tensor nll_loss(const Tensor& log_probs_in, const Tensor& target, const Tensor& weight,
                 ops::Reduction reduction, int64_t ignore_index) {
+  const Tensor log_probs = autocast::to_float(log_probs_in);
   ops::LossForward f = raw(
       [&] { return ops::nll_loss_forward(log_probs, target, weight, reduction, ignore_index); });
   if (auto node = make_node<NllLossBackward>({&log_probs})) {  // weight gets no gradient
@@ -213,8 +217,9 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
   return f.loss;
 }
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& weight,
+Tensor cross_entropy(const Tensor& logits_in, const Tensor& target_in, const Tensor& weight,
                      ops::Reduction reduction, int64_t ignore_index, double label_smoothing) {
+  const Tensor logits = autocast::to_float(logits_in), target = autocast::to_float(target_in);
   ops::LossForward f = raw([&] {
     return ops::cross_entropy_forward(logits, target, weight, reduction, ignore_index,
                                       label_smoothing);
@@ -243,7 +248,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, ops::Reduction 
   return mica::cross_entropy(logits, target, Tensor(), reduction, ignore_index, label_smoothing);
 }
 
-Tensor mse_loss(const Tensor& input, const Tensor& target, ops::Reduction reduction) {
+Tensor mse_loss(const Tensor& input_in, const Tensor& target_in, ops::Reduction reduction) {
+  const Tensor input = autocast::to_float(input_in), target = autocast::to_float(target_in);
   MICA_CHECK(input.sizes() == target.sizes(), "mse_loss: input ", shape_str(input.sizes()),
              " and target ", shape_str(target.sizes()), " must have the same shape");
   const Tensor d = sub(input, target);

@@ -9,6 +9,7 @@
 // of x and the second derivatives are exact. batch_norm in eval mode normalizes with the running
 // statistics, constants that never get gradients.
 #include <limits>
+#include "autograd/autocast.h"
 
 #include "autograd/function.h"
 #include "autograd/ops.h"
@@ -187,8 +188,10 @@ struct DropoutBackward : Node {
 };
 }  // namespace
 
-Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
-                  const Tensor& bias, double eps) {
+Tensor layer_norm(const Tensor& x_in, const Shape& normalized_shape, const Tensor& weight_in,
+                  const Tensor& bias_in, double eps) {
+  const Tensor x = autocast::to_float(x_in), weight = autocast::to_float(weight_in),
+               bias = autocast::to_float(bias_in);
   ops::NormForward f =
       raw([&] { return ops::layer_norm_forward(x, normalized_shape, weight, bias, eps); });
   if (auto node = norm_node(NormKind::Layer, x, weight, bias, f.mean, f.rstd, eps)) {
@@ -198,8 +201,9 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   return f.out;
 }
 
-Tensor rms_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
+Tensor rms_norm(const Tensor& x_in, const Shape& normalized_shape, const Tensor& weight_in,
                 std::optional<double> eps) {
+  const Tensor x = autocast::to_float(x_in), weight = autocast::to_float(weight_in);
   ops::RmsNormForward f =
       raw([&] { return ops::rms_norm_forward(x, normalized_shape, weight, eps); });
   // The raw op's default: the machine epsilon of the compute type.
@@ -214,8 +218,10 @@ Tensor rms_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& we
   return f.out;
 }
 
-Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias,
-                  double eps) {
+Tensor group_norm(const Tensor& x_in, int64_t num_groups, const Tensor& weight_in,
+                  const Tensor& bias_in, double eps) {
+  const Tensor x = autocast::to_float(x_in), weight = autocast::to_float(weight_in),
+               bias = autocast::to_float(bias_in);
   ops::NormForward f =
       raw([&] { return ops::group_norm_forward(x, num_groups, weight, bias, eps); });
   if (auto node = norm_node(NormKind::Group, x, weight, bias, f.mean, f.rstd, eps)) {

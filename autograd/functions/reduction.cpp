@@ -5,6 +5,7 @@
 // zero rules are documented in autograd/ops/reduction.h.
 #include <cmath>
 #include <limits>
+#include "autograd/autocast.h"
 
 #include "autograd/function.h"
 #include "autograd/functions/mask.h"
@@ -195,12 +196,14 @@ Tensor norm_backward(const Tensor& g, const Tensor& x, const Tensor& out, const 
 }
 }  // namespace
 
-Tensor sum(const Tensor& x, const ops::Dims& dims, bool keepdim) {
+Tensor sum(const Tensor& x_in, const ops::Dims& dims, bool keepdim) {
+  const Tensor x = autocast::to_float(x_in);
   return reduce("SumBackward", x, raw([&] { return ops::sum(x, dims, keepdim); }), dims, keepdim,
                 false);
 }
 
-Tensor mean(const Tensor& x, const ops::Dims& dims, bool keepdim) {
+Tensor mean(const Tensor& x_in, const ops::Dims& dims, bool keepdim) {
+  const Tensor x = autocast::to_float(x_in);
   return reduce("MeanBackward", x, raw([&] { return ops::mean(x, dims, keepdim); }), dims, keepdim,
                 true);
 }
