@@ -6,7 +6,8 @@
 #   2. compute-sanitizer memcheck over the CUDA tests (the family tests; the parity suite only
 #      for float32, to fit the time)
 #   3. the chapter-2 example's quick run on the GPU
-#   4. gpu_kernels_bench (G2, G3, fused kernels, allocator)
+#   4. the G1 workload (GPT-2 124M training steps, bf16 autocast) and gpu_kernels_bench (G2, G3,
+#      fused kernels, allocator), then the PyTorch peer of G1-G3 when PyTorch with CUDA is there
 # and writes summary.md (a table: step, result, seconds) plus every full log into $OUT (or
 # gpu-check-out/ when OUT is unset). It never changes the GPU's clocks or modes.
 # Usage: bash scripts/gpu-check.sh [extra cmake args]
@@ -47,7 +48,7 @@ step() {
 step configure 300 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DMICA_CUDA=ON \
   -DMICA_BUILD_TESTS=ON -DMICA_BUILD_BENCH=ON -DMICA_BUILD_EXAMPLES=ON "$@" &&
   step build 420 cmake --build build-gpu -j "$jobs" --target mica_cuda_tests gpu_kernels_bench \
-    ch02_gpt_fortunes
+    g1_gpt2_gpu ch02_gpt_fortunes
 built=$?
 
 if ((built == 0)); then
@@ -58,8 +59,14 @@ if ((built == 0)); then
     --gtest_filter='-Ops/*_float64:Ops/*_bfloat16:Ops/*_float16:Ops/*_int64:Ops/*_int32:Ops/*_uint8:Ops/*_bool:Ops/CudaGradParity.*'
   step example_ch02_cuda 120 build-gpu/examples/ch02/ch02_gpt_fortunes --quick --device cuda \
     --out "$out" --name ch02_run
+  step bench_g1 120 build-gpu/bench/g1_gpt2_gpu --batch 16 --steps 10
   step bench_gpu 150 build-gpu/bench/gpu_kernels_bench --benchmark_min_time=0.1s \
     --benchmark_out="$out/gpu_kernels_bench.json" --benchmark_out_format=json
+  if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    step peer_pytorch 150 python3 bench/peers/gpu_peers.py --g1-steps 10 --batch 16
+  else
+    rows+=("| peer_pytorch | skipped: no PyTorch with CUDA here | 0 |")
+  fi
 fi
 
 {
@@ -73,6 +80,17 @@ fi
   fi
   if [[ -f "$out/memcheck.log" ]]; then
     echo "memcheck: $(grep -E 'ERROR SUMMARY' "$out/memcheck.log" | tail -1)"
+  fi
+  if [[ -f "$out/bench_g1.log" ]]; then
+    echo
+    echo "G1: $(grep -E '^\{' "$out/bench_g1.log" | tail -1)"
+  fi
+  if [[ -f "$out/peer_pytorch.log" ]]; then
+    echo
+    echo "PyTorch peer (bench/peers/gpu_peers.py):"
+    echo '```'
+    cat "$out/peer_pytorch.log" | cut -c1-200
+    echo '```'
   fi
   if [[ -f "$out/bench_gpu.log" ]]; then
     echo
