@@ -40,6 +40,12 @@ void copy_from_host(const Tensor& dst, const Tensor& src) {
     cuda::copy_host_to_device(dst.raw_data(), src.raw_data(), dst.nbytes(), dst.device().index);
 }
 
+// A factory's device exists (a clear error before the allocator's).
+void check_device(const char* op, Device device) {
+  MICA_CHECK(device.is_cpu() || device.index < cuda::device_count(), op, ": device ", device,
+             " is not available (", cuda::device_count(), " CUDA devices present)");
+}
+
 void check_floating(const char* op, DType dtype) {
   MICA_CHECK(is_floating(dtype), op, ": expected a floating dtype (float16, bfloat16, float32, ",
              "float64), got ", dtype_name(dtype));
@@ -105,6 +111,7 @@ void check_probabilities(const char* op, const Tensor& p) {
 // ---- factories ----
 Tensor rand(const Shape& size, TensorOptions opts, Generator* gen) {
   check_floating("rand", opts.dtype());
+  check_device("rand", opts.device());
   Tensor t = empty(size, opts.requires_grad(false));
   ops::uniform_(t, 0, 1, gen);
   return finish(t, opts);
@@ -112,6 +119,7 @@ Tensor rand(const Shape& size, TensorOptions opts, Generator* gen) {
 
 Tensor randn(const Shape& size, TensorOptions opts, Generator* gen) {
   check_floating("randn", opts.dtype());
+  check_device("randn", opts.device());
   Tensor t = empty(size, opts.requires_grad(false));
   ops::normal_(t, 0, 1, gen);
   return finish(t, opts);
@@ -119,6 +127,7 @@ Tensor randn(const Shape& size, TensorOptions opts, Generator* gen) {
 
 Tensor normal(double mean, double std, const Shape& size, TensorOptions opts, Generator* gen) {
   check_floating("normal", opts.dtype());
+  check_device("normal", opts.device());
   Tensor t = empty(size, opts.requires_grad(false));
   ops::normal_(t, mean, std, gen);
   return finish(t, opts);
@@ -127,6 +136,7 @@ Tensor normal(double mean, double std, const Shape& size, TensorOptions opts, Ge
 Tensor randint(int64_t low, int64_t high, const Shape& size, std::optional<TensorOptions> opts_in,
                Generator* gen) {
   const TensorOptions opts = opts_in.value_or(TensorOptions(kInt64));
+  check_device("randint", opts.device());
   MICA_CHECK(low < high, "randint: expects low < high, got low=", low, " >= high=", high);
   const auto [lo, hi] = exact_range(opts.dtype());
   MICA_CHECK(static_cast<double>(low) >= lo && static_cast<double>(high - 1) <= hi,
@@ -165,6 +175,7 @@ Tensor randint_like(const Tensor& t, int64_t low, int64_t high, std::optional<Te
 
 Tensor randperm(int64_t n, std::optional<TensorOptions> opts_in, Generator* gen) {
   const TensorOptions opts = opts_in.value_or(TensorOptions(kInt64));
+  check_device("randperm", opts.device());
   MICA_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
   MICA_CHECK(opts.dtype() != kBool, "randperm: not supported for dtype bool");
   MICA_CHECK(n == 0 || static_cast<double>(n - 1) <= exact_range(opts.dtype()).second,
