@@ -37,8 +37,7 @@ __global__ void destination_kernel(kernels::StridedPlan<3> plan, const I* index,
   for (int64_t i = global_thread(); i < plan.numel; i += grid_stride()) {
     int64_t off[3];
     kernels::plan_offsets(plan, i, off);
-    keys[i] =
-        static_cast<unsigned long long>(off[0] + detail::wrapped(index[off[2]], wrap) * mult);
+    keys[i] = static_cast<unsigned long long>(off[0] + detail::wrapped(index[off[2]], wrap) * mult);
     order[i] = i;
   }
 }
@@ -90,17 +89,16 @@ void scatter_accumulate(const Tensor& dst_base, const Tensor& src, const Tensor&
     MICA_CUDA_LAUNCH_CHECK();
   });
   // Destinations lie inside dst's storage, past dst_base's first element.
-  const uint64_t bound =
-      dst_base.impl()->storage()->nbytes() / dst_base.element_size() -
-      static_cast<uint64_t>(dst_base.storage_offset());
+  const uint64_t bound = dst_base.impl()->storage()->nbytes() / dst_base.element_size() -
+                         static_cast<uint64_t>(dst_base.storage_offset());
   const int end_bit = key_bits(bound);
   size_t temp_bytes = 0;
   MICA_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, temp_bytes, kin, kout, oin, oout, n, 0,
                                                   end_bit, stream));
-  Tensor temp = detail::workspace(static_cast<int64_t>(std::max<size_t>(temp_bytes, 1)), kUInt8,
-                                  dev);
-  MICA_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp.raw_data(), temp_bytes, kin, kout, oin,
-                                                  oout, n, 0, end_bit, stream));
+  Tensor temp =
+      detail::workspace(static_cast<int64_t>(std::max<size_t>(temp_bytes, 1)), kUInt8, dev);
+  MICA_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp.raw_data(), temp_bytes, kin, kout, oin, oout,
+                                                  n, 0, end_bit, stream));
   dispatch_all(dst_base.dtype(), "scatter_add", [&]<class T>() {
     accumulate_runs_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(
         plan, reinterpret_cast<T*>(bytes_of(dst_base)), reinterpret_cast<const T*>(bytes_of(src)),

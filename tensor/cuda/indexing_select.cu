@@ -2,8 +2,8 @@
 // (row-major order, any strides), compact the flat indices of the flagged ones with CUB's
 // DeviceSelect::Flagged (a scan), read the count back to the host (the output size), then turn
 // the flat indices into coordinates (nonzero) or gather the values (masked_select).
-#include <cub/device/device_select.cuh>
 #include <thrust/iterator/counting_iterator.h>
+#include <cub/device/device_select.cuh>
 
 #include "tensor/cuda/indexing.h"
 #include "tensor/cuda/indexing_util.cuh"
@@ -67,8 +67,8 @@ Tensor select_flat(const Tensor& t, int64_t& count) {
   const kernels::StridedPlan<1> plan = kernels::make_plan<1>(t.sizes(), strides);
   Tensor flags = detail::workspace(n, kUInt8, dev);
   auto* fl = static_cast<uint8_t*>(flags.raw_data());
-  flag_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(plan, static_cast<const T*>(t.raw_data()),
-                                                         fl);
+  flag_kernel<T>
+      <<<blocks_for(n), kThreads, 0, stream>>>(plan, static_cast<const T*>(t.raw_data()), fl);
   MICA_CUDA_LAUNCH_CHECK();
   Tensor selected = detail::workspace(n, kInt64, dev);
   Tensor num = detail::workspace(1, kInt64, dev);
@@ -121,8 +121,8 @@ Tensor masked_select(const Tensor& t, const Tensor& mask) {
   const kernels::StridedPlan<1> plan = kernels::make_plan<1>(t.sizes(), strides);
   detail::dispatch_bytes(t.element_size(), [&]<class E>() {
     gather_flat_kernel<E><<<blocks_for(count), kThreads, 0, stream_of(t)>>>(
-        plan, reinterpret_cast<const E*>(bytes_of(t)),
-        static_cast<const int64_t*>(flat.raw_data()), count, reinterpret_cast<E*>(bytes_of(out)));
+        plan, reinterpret_cast<const E*>(bytes_of(t)), static_cast<const int64_t*>(flat.raw_data()),
+        count, reinterpret_cast<E*>(bytes_of(out)));
     MICA_CUDA_LAUNCH_CHECK();
   });
   return out;

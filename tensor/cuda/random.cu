@@ -5,9 +5,9 @@
 #include <climits>
 #include <type_traits>
 
+#include "tensor/cuda/indexing_util.cuh"
 #include "tensor/cuda/loops.cuh"
 #include "tensor/cuda/random.h"
-#include "tensor/cuda/indexing_util.cuh"
 #include "tensor/kernels/philox.h"
 
 namespace mica::cuda {
@@ -208,8 +208,7 @@ void bernoulli_(const Tensor& out, const Tensor& p, PhiloxDraw d) {
 void dropout(const Tensor& output, const Tensor& mask, const Tensor& x, double p, PhiloxDraw d) {
   dispatch_floating(x.dtype(), "dropout", [&]<class T>() {
     using C = compute_t<T>;
-    launch_philox<3>({&output, &mask, &x}, d,
-                     DropoutOp<T>{p, static_cast<C>(1.0 / (1.0 - p))});
+    launch_philox<3>({&output, &mask, &x}, d, DropoutOp<T>{p, static_cast<C>(1.0 / (1.0 - p))});
   });
 }
 

@@ -16,11 +16,11 @@ struct Identity {
 }  // namespace
 
 void strided_copy(const Tensor& dst, const Tensor& src) {
-  MICA_CHECK(dst.dtype() == src.dtype() && dst.sizes() == src.sizes() &&
-                 dst.device() == src.device(),
-             "cuda strided_copy: expected one dtype, shape and device, got ",
-             dtype_name(src.dtype()), " ", shape_str(src.sizes()), " on ", src.device(), " -> ",
-             dtype_name(dst.dtype()), " ", shape_str(dst.sizes()), " on ", dst.device());
+  MICA_CHECK(
+      dst.dtype() == src.dtype() && dst.sizes() == src.sizes() && dst.device() == src.device(),
+      "cuda strided_copy: expected one dtype, shape and device, got ", dtype_name(src.dtype()), " ",
+      shape_str(src.sizes()), " on ", src.device(), " -> ", dtype_name(dst.dtype()), " ",
+      shape_str(dst.sizes()), " on ", dst.device());
   if (dst.numel() == 0) return;
   detail::dispatch_bytes(dst.element_size(),
                          [&]<class U>() { elementwise<U, U>(dst, Identity{}, src); });

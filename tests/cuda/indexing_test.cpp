@@ -108,7 +108,8 @@ TEST(CudaIndexing, GathersMatchTheCpu) {
   // non-contiguous source, int32 index along dim 1
   const Tensor tt = t.transpose(0, 1);
   const Tensor idx1 = randint(0, 300, {77}, TensorOptions(kInt32), &g);
-  expect_same(ops::index_select(tt, 1, idx1), ops::index_select(gpu(t).transpose(0, 1), 1, gpu(idx1)));
+  expect_same(ops::index_select(tt, 1, idx1),
+              ops::index_select(gpu(t).transpose(0, 1), 1, gpu(idx1)));
   const Tensor gi = randint(0, 257, {300, 40}, TensorOptions(kInt64), &g);
   expect_same(ops::gather(t, 1, gi), ops::gather(gpu(t), 1, gpu(gi)));
   const Tensor w = randn({1000, 64}, kFloat16, &g);
@@ -124,13 +125,17 @@ TEST(CudaIndexing, IndexOutOfRangeAndMixedDevicesAreErrors) {
   SKIP_WITHOUT_GPU();
   const Tensor t = gpu(arange(0.0, 20.0).view({4, 5}));
   const Tensor bad = gpu(ints({0, 3, 4}));
-  expect_error([&] { ops::index_select(t, 0, bad); }, "index 4 is out of range for dim 0 of size 4");
+  expect_error([&] { ops::index_select(t, 0, bad); },
+               "index 4 is out of range for dim 0 of size 4");
   const Tensor neg = gpu(ints({1, -1}));
   expect_error([&] { ops::index_select(t, 1, neg); }, "index -1 is out of range");
   expect_error([&] { ops::embedding(t, gpu(ints({9}))); }, "out of range");
   Tensor s = gpu(zeros({4, 5}));
-  expect_error([&] { ops::scatter_add_(s, 1, gpu(ints({0, 5}).view({1, 2})), gpu(ones({1, 2}))); },
-               "index 5 is out of range for dim 1 of size 5");
+  expect_error(
+      [&] {
+        ops::scatter_add_(s, 1, gpu(ints({0, 5}).view({1, 2})), gpu(ones({1, 2})));
+      },
+      "index 5 is out of range for dim 1 of size 5");
   expect_error([&] { ops::one_hot(gpu(ints({0, 7})), 5); }, "out of range");
   // a large index tensor: the bad value sits in a late block of the reduction
   std::vector<int64_t> many(1 << 20, 1);
@@ -158,9 +163,9 @@ TEST(CudaIndexing, NonzeroOnATenMillionElementMask) {
   const Tensor v = randn({2500, 4000}, kFloat32, &g);
   expect_same(ops::masked_select(v, mask), ops::masked_select(gpu(v), mg));
   const Tensor rowmask = ops::lt(rand({4000}, kFloat32, &g), 0.5);
-  expect_same(ops::masked_select(v.transpose(0, 1).narrow(1, 0, 700), rowmask.view({4000, 1})),
-              ops::masked_select(gpu(v).transpose(0, 1).narrow(1, 0, 700),
-                                 gpu(rowmask).view({4000, 1})));
+  expect_same(
+      ops::masked_select(v.transpose(0, 1).narrow(1, 0, 700), rowmask.view({4000, 1})),
+      ops::masked_select(gpu(v).transpose(0, 1).narrow(1, 0, 700), gpu(rowmask).view({4000, 1})));
 }
 
 TEST(CudaShape, CatOfNonContiguousPieces) {

@@ -70,7 +70,8 @@ TEST(CudaRandom, RandAndRandnMatchTheCpuForEveryFloatingDtype) {
   SKIP_WITHOUT_GPU();
   for (DType dt : kFloating) {
     SCOPED_TRACE(dtype_name(dt));
-    for (auto [seed, offset] : {std::pair<uint64_t, uint64_t>{7, 5}, {~uint64_t{0}, 0xFFFFFFFEull}}) {
+    for (auto [seed, offset] :
+         {std::pair<uint64_t, uint64_t>{7, 5}, {~uint64_t{0}, 0xFFFFFFFEull}}) {
       Generator g;
       const Tensor u_cpu = rand({kN}, dt, &at_state(g, seed, offset));
       const uint64_t after = g.offset();
