@@ -1,16 +1,48 @@
 // Indexing op front-ends: argument and index-range checks, output shapes, and the reduction of
-// every op to the CPU backend's offset gather/scatter (a view of the source with the indexed
-// dim's stride zeroed, plus the index values times that stride).
+// every op to the backends' offset gather/scatter (a view of the source with the indexed dim's
+// stride zeroed, plus the index values times that stride), dispatched by device to
+// tensor/cpu/indexing.cpp or tensor/cuda/indexing*.cu.
 #include "tensor/ops/indexing.h"
 
 #include <string>
 
 #include "tensor/cpu/indexing.h"
+#include "tensor/cuda/indexing.h"
+#include "tensor/cuda/shape.h"
 #include "tensor/ops/common.h"
 
 namespace mica::ops {
 
 namespace {
+// ---- device dispatch (signatures of tensor/cpu/indexing.h) ----
+std::pair<int64_t, int64_t> index_min_max(const Tensor& index) {
+  return index.is_cuda() ? cuda::index_min_max(index) : cpu::index_min_max(index);
+}
+void gather_offsets(const Tensor& out, const Tensor& src_base, const Tensor& index, int64_t mult,
+                    int64_t wrap = 0) {
+  if (out.is_cuda())
+    cuda::gather_offsets(out, src_base, index, mult, wrap);
+  else
+    cpu::gather_offsets(out, src_base, index, mult, wrap);
+}
+void scatter_offsets(const Tensor& dst_base, const Tensor& src, const Tensor& index, int64_t mult,
+                     bool accumulate, int64_t wrap = 0) {
+  if (dst_base.is_cuda())
+    cuda::scatter_offsets(dst_base, src, index, mult, accumulate, wrap);
+  else
+    cpu::scatter_offsets(dst_base, src, index, mult, accumulate, wrap);
+}
+Tensor nonzero_coords(const Tensor& t) {
+  return t.is_cuda() ? cuda::nonzero(t) : cpu::nonzero(t);
+}
+// A copy of t in fresh memory (same dtype and device, any source strides).
+Tensor fresh_copy(const Tensor& t) {
+  if (t.is_cpu()) return t.clone();
+  Tensor out = empty(t.sizes(), t.options());
+  cuda::strided_copy(out, t);
+  return out;
+}
+
 void check_index_dtype(const char* op, const Tensor& index) {
   MICA_CHECK(index.dtype() == kInt64 || index.dtype() == kInt32, op,
              ": indices must be int64 or int32, got ", dtype_name(index.dtype()), " ",
@@ -20,7 +52,7 @@ void check_index_dtype(const char* op, const Tensor& index) {
 // Throws unless every value of index lies in [0, size) (or [-size, size) with allow_negative).
 void check_index_range(const char* op, const Tensor& index, int64_t dim, int64_t size,
                        const Shape& shape, bool allow_negative = false) {
-  const auto [lo, hi] = cpu::index_min_max(index);
+  const auto [lo, hi] = index_min_max(index);
   if (lo > hi) return;  // empty
   const int64_t min_ok = allow_negative ? -size : 0;
   const int64_t bad = lo < min_ok ? lo : hi >= size ? hi : 0;
@@ -60,8 +92,8 @@ Tensor index_select_unchecked(const Tensor& t, int64_t d, const Tensor& index) {
   Tensor out = empty(sizes, t.options());
   Shape ist(sizes.size(), 0);
   ist[d] = idx.stride(0);
-  cpu::gather_offsets(out, line_base(t, sizes, d), idx.make_view(sizes, ist, idx.storage_offset()),
-                      t.stride(d));
+  gather_offsets(out, line_base(t, sizes, d), idx.make_view(sizes, ist, idx.storage_offset()),
+                 t.stride(d));
   return out;
 }
 
@@ -71,7 +103,6 @@ void scatter_impl(const char* op, Tensor& t, int64_t dim, const Tensor& index, c
   detail::check_defined(op, index, "index");
   if (src) detail::check_defined(op, *src, "src");
   detail::check_same_device(op, {&t, &index, src ? src : &index});
-  detail::check_cpu(op, {&t, &index, src ? src : &index});
   check_index_dtype(op, index);
   MICA_CHECK(index.dim() == t.dim(), op, ": index ", shape_str(index.sizes()), " and self ",
              shape_str(t.sizes()), " must have the same number of dims");
@@ -94,13 +125,13 @@ void scatter_impl(const char* op, Tensor& t, int64_t dim, const Tensor& index, c
   check_index_range(op, idx, d, t1.size(d), t.sizes());
   Tensor s;
   if (src) {
-    s = shares_storage(*src, t) ? src->clone() : *src;
+    s = shares_storage(*src, t) ? fresh_copy(*src) : *src;
     s = as_1d(s);
     s = s.make_view(idx.sizes(), s.strides(), s.storage_offset());
   } else {
-    s = full({}, value, t.dtype()).expand(idx.sizes());
+    s = full({}, value, t.options()).expand(idx.sizes());
   }
-  cpu::scatter_offsets(line_base(t1, idx.sizes(), d), s, idx, t1.stride(d), accumulate);
+  scatter_offsets(line_base(t1, idx.sizes(), d), s, idx, t1.stride(d), accumulate);
   t.bump_version();
 }
 }  // namespace
@@ -110,7 +141,6 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   detail::check_defined(op, t, "self");
   detail::check_defined(op, index, "index");
   detail::check_same_device(op, {&t, &index});
-  detail::check_cpu(op, {&t, &index});
   check_index_dtype(op, index);
   MICA_CHECK(index.dim() <= 1, op, ": index must be 0-d or 1-d, got shape ",
              shape_str(index.sizes()));
@@ -128,7 +158,6 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   detail::check_defined(op, t, "self");
   detail::check_defined(op, index, "index");
   detail::check_same_device(op, {&t, &index});
-  detail::check_cpu(op, {&t, &index});
   check_index_dtype(op, index);
   MICA_CHECK(index.dim() == t.dim(), op, ": index ", shape_str(index.sizes()), " and self ",
              shape_str(t.sizes()), " must have the same number of dims");
@@ -140,7 +169,7 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   const Tensor t1 = as_1d(t), idx = as_1d(index);
   check_index_range(op, idx, d, t1.size(d), t.sizes());
   Tensor out = empty(index.sizes(), t.options());
-  cpu::gather_offsets(as_1d(out), line_base(t1, idx.sizes(), d), idx, t1.stride(d));
+  gather_offsets(as_1d(out), line_base(t1, idx.sizes(), d), idx, t1.stride(d));
   return out;
 }
 
@@ -181,11 +210,10 @@ Tensor& index_put_(Tensor& t, const Tensor& index, const Tensor& values, bool ac
   detail::check_defined(op, index, "index");
   detail::check_defined(op, values, "values");
   detail::check_same_device(op, {&t, &index, &values});
-  detail::check_cpu(op, {&t, &index, &values});
   MICA_CHECK(values.dtype() == t.dtype(), op, ": values dtype ", dtype_name(values.dtype()),
              " must equal self dtype ", dtype_name(t.dtype()));
   check_writable(op, t);
-  const Tensor vals = shares_storage(values, t) ? values.clone() : values;
+  const Tensor vals = shares_storage(values, t) ? fresh_copy(values) : values;
 
   // Rows: a list of element offsets into t, each the start of a sub-tensor of shape rest.
   Tensor rows;  // int64 [n] (or int32), offsets (mult 1) or dim-0 indices (mult = stride 0)
@@ -198,7 +226,8 @@ Tensor& index_put_(Tensor& t, const Tensor& index, const Tensor& values, bool ac
     MICA_CHECK(match, op, ": the mask shape ", shape_str(index.sizes()),
                " does not match the leading dims of the indexed tensor's shape ",
                shape_str(t.sizes()));
-    const Tensor coords = cpu::nonzero(index);  // [n, lead]
+    // [n, lead]; the offsets are computed on the host (nonzero's count came back there anyway)
+    const Tensor coords = nonzero_coords(index).to(Device(kCPU));
     const int64_t n = coords.size(0);
     rows = empty({n}, TensorOptions(kInt64));
     const int64_t* c = coords.data_ptr<int64_t>();
@@ -209,6 +238,7 @@ Tensor& index_put_(Tensor& t, const Tensor& index, const Tensor& values, bool ac
       r[i] = off;
     }
     row_shape = {n};
+    if (t.is_cuda()) rows = rows.to(t.device());
   } else {
     MICA_CHECK(index.dtype() == kInt64 || index.dtype() == kInt32, op,
                ": index must be a bool mask or an int64/int32 tensor, got ",
@@ -236,8 +266,8 @@ Tensor& index_put_(Tensor& t, const Tensor& index, const Tensor& values, bool ac
     dst_st.push_back(t.stride(i));
     idx_st.push_back(0);
   }
-  cpu::scatter_offsets(t.make_view(flat, dst_st, t.storage_offset()), v,
-                       rows.make_view(flat, idx_st, rows.storage_offset()), mult, accumulate, wrap);
+  scatter_offsets(t.make_view(flat, dst_st, t.storage_offset()), v,
+                  rows.make_view(flat, idx_st, rows.storage_offset()), mult, accumulate, wrap);
   t.bump_version();
   return t;
 }
@@ -258,17 +288,16 @@ Tensor masked_select(const Tensor& t, const Tensor& mask) {
   detail::check_defined(op, t, "self");
   detail::check_defined(op, mask, "mask");
   detail::check_same_device(op, {&t, &mask});
-  detail::check_cpu(op, {&t, &mask});
   MICA_CHECK(mask.dtype() == kBool || mask.dtype() == kUInt8, op, ": mask must be bool, got ",
              dtype_name(mask.dtype()));
   const Shape shape = broadcast_shapes(t.sizes(), mask.sizes(), op);
+  if (t.is_cuda()) return cuda::masked_select(t.expand(shape), mask.expand(shape));
   return cpu::masked_select(t.expand(shape), mask.expand(shape));
 }
 
 Tensor nonzero(const Tensor& t) {
   detail::check_defined("nonzero", t, "self");
-  detail::check_cpu("nonzero", {&t});
-  return cpu::nonzero(t);
+  return nonzero_coords(t);
 }
 
 Tensor embedding(const Tensor& weight, const Tensor& indices) {
@@ -276,7 +305,6 @@ Tensor embedding(const Tensor& weight, const Tensor& indices) {
   detail::check_defined(op, weight, "weight");
   detail::check_defined(op, indices, "indices");
   detail::check_same_device(op, {&weight, &indices});
-  detail::check_cpu(op, {&weight, &indices});
   MICA_CHECK(weight.dim() == 2, op, ": weight must be 2-d [num_embeddings, embedding_dim], got ",
              shape_str(weight.sizes()));
   check_index_dtype(op, indices);
@@ -289,9 +317,8 @@ Tensor embedding(const Tensor& weight, const Tensor& indices) {
 Tensor one_hot(const Tensor& indices, int64_t num_classes) {
   const char* op = "one_hot";
   detail::check_defined(op, indices, "indices");
-  detail::check_cpu(op, {&indices});
   check_index_dtype(op, indices);
-  const auto [lo, hi] = cpu::index_min_max(indices);
+  const auto [lo, hi] = index_min_max(indices);
   if (num_classes == -1) {
     MICA_CHECK(indices.numel() > 0, op,
                ": cannot infer the number of classes from an empty tensor (pass num_classes)");
@@ -306,8 +333,8 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes) {
   const Tensor idx = indices.unsqueeze(-1);
   Shape st = out.strides();
   st.back() = 0;
-  cpu::scatter_offsets(out.make_view(idx.sizes(), st, 0), full({}, 1, kInt64).expand(idx.sizes()),
-                       idx, 1, false);
+  const Tensor one = full({}, 1, TensorOptions(kInt64).device(indices.device()));
+  scatter_offsets(out.make_view(idx.sizes(), st, 0), one.expand(idx.sizes()), idx, 1, false);
   return out;
 }
 

@@ -1,21 +1,49 @@
 // Random op front-ends: argument checks (ranges, probabilities, dtypes, devices), output
-// allocation, reserving the draw from the generator, and dispatch to the CPU kernels.
+// allocation, reserving the draw from the generator, and dispatch by device to the CPU or CUDA
+// kernels, which give the same numbers for the same generator state (docs/rng.md). randperm and
+// multinomial are sorts and searches rather than fills: on a GPU they run the CPU algorithm on
+// the host (probabilities copied there) and copy the result to the device, so they are
+// identical on both devices by construction.
 #include "tensor/ops/random.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <optional>
 
 #include "tensor/cpu/random.h"
+#include "tensor/cuda/random.h"
+#include "tensor/cuda/runtime.h"
+#include "tensor/cuda/shape.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/pointwise.h"
 
 namespace mica {
 
 namespace {
-// Until the CUDA backend implements random ops, refuse CUDA outputs before allocating.
-void check_cpu_device(const char* op, Device device) {
-  MICA_CHECK(device.is_cpu(), op, ": not implemented on ", device,
-             " yet (the CUDA backend arrives with its own issue)");
+// t on the host: itself on the CPU, else a contiguous copy brought from its GPU.
+Tensor host_copy(const Tensor& t) {
+  if (t.is_cpu()) return t;
+  if (t.is_contiguous()) return t.to(Device(kCPU));
+  Tensor c = empty(t.sizes(), t.options());
+  cuda::strided_copy(c, t);
+  return c.to(Device(kCPU));
+}
+
+// Copies the contiguous host tensor src into the contiguous tensor dst of the same dtype and
+// size on dst's device (a plain copy when dst is on the CPU).
+void copy_from_host(const Tensor& dst, const Tensor& src) {
+  if (dst.numel() == 0) return;
+  if (dst.is_cpu())
+    std::memcpy(dst.raw_data(), src.raw_data(), dst.nbytes());
+  else
+    cuda::copy_host_to_device(dst.raw_data(), src.raw_data(), dst.nbytes(), dst.device().index);
+}
+
+// A factory's device exists (a clear error before the allocator's).
+void check_device(const char* op, Device device) {
+  MICA_CHECK(device.is_cpu() || device.index < cuda::device_count(), op, ": device ", device,
+             " is not available (", cuda::device_count(), " CUDA devices present)");
 }
 
 void check_floating(const char* op, DType dtype) {
@@ -37,7 +65,6 @@ void check_writable(const char* op, const Tensor& t) {
 
 void check_inplace(const char* op, const Tensor& t) {
   ops::detail::check_defined(op, t, "self");
-  ops::detail::check_cpu(op, {&t});
   check_writable(op, t);
 }
 
@@ -64,9 +91,15 @@ std::pair<double, double> exact_range(DType t) {
   return {0, 0};
 }
 
-// p values as float64 for checks (CPU, any layout).
+// Every value of p (any layout, any device) in [0, 1].
 void check_probabilities(const char* op, const Tensor& p) {
   if (p.numel() == 0) return;
+  if (p.is_cuda()) {  // scanned on the device; only the first bad value comes back
+    const std::optional<double> bad = cuda::first_invalid_probability(p);
+    MICA_CHECK(!bad, op, ": all probabilities must be in [0, 1], found ", bad.value_or(0),
+               " in p (", ops::detail::describe(p), ")");
+    return;
+  }
   const Tensor v = p.to(kFloat64).contiguous();
   const double* d = v.data_ptr<double>();
   for (int64_t i = 0; i < v.numel(); ++i)
@@ -78,7 +111,7 @@ void check_probabilities(const char* op, const Tensor& p) {
 // ---- factories ----
 Tensor rand(const Shape& size, TensorOptions opts, Generator* gen) {
   check_floating("rand", opts.dtype());
-  check_cpu_device("rand", opts.device());
+  check_device("rand", opts.device());
   Tensor t = empty(size, opts.requires_grad(false));
   ops::uniform_(t, 0, 1, gen);
   return finish(t, opts);
@@ -86,7 +119,7 @@ Tensor rand(const Shape& size, TensorOptions opts, Generator* gen) {
 
 Tensor randn(const Shape& size, TensorOptions opts, Generator* gen) {
   check_floating("randn", opts.dtype());
-  check_cpu_device("randn", opts.device());
+  check_device("randn", opts.device());
   Tensor t = empty(size, opts.requires_grad(false));
   ops::normal_(t, 0, 1, gen);
   return finish(t, opts);
@@ -94,7 +127,7 @@ Tensor randn(const Shape& size, TensorOptions opts, Generator* gen) {
 
 Tensor normal(double mean, double std, const Shape& size, TensorOptions opts, Generator* gen) {
   check_floating("normal", opts.dtype());
-  check_cpu_device("normal", opts.device());
+  check_device("normal", opts.device());
   Tensor t = empty(size, opts.requires_grad(false));
   ops::normal_(t, mean, std, gen);
   return finish(t, opts);
@@ -103,7 +136,7 @@ Tensor normal(double mean, double std, const Shape& size, TensorOptions opts, Ge
 Tensor randint(int64_t low, int64_t high, const Shape& size, std::optional<TensorOptions> opts_in,
                Generator* gen) {
   const TensorOptions opts = opts_in.value_or(TensorOptions(kInt64));
-  check_cpu_device("randint", opts.device());
+  check_device("randint", opts.device());
   MICA_CHECK(low < high, "randint: expects low < high, got low=", low, " >= high=", high);
   const auto [lo, hi] = exact_range(opts.dtype());
   MICA_CHECK(static_cast<double>(low) >= lo && static_cast<double>(high - 1) <= hi,
@@ -113,7 +146,10 @@ Tensor randint(int64_t low, int64_t high, const Shape& size, std::optional<Tenso
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
   const PhiloxDraw d =
       generator_or_default(gen, t.device()).reserve(cpu::randint_blocks(range, t.numel()));
-  cpu::randint_(t, low, range, d);
+  if (t.is_cuda())
+    cuda::randint_(t, low, range, d);
+  else
+    cpu::randint_(t, low, range, d);
   return finish(t, opts);
 }
 
@@ -139,7 +175,7 @@ Tensor randint_like(const Tensor& t, int64_t low, int64_t high, std::optional<Te
 
 Tensor randperm(int64_t n, std::optional<TensorOptions> opts_in, Generator* gen) {
   const TensorOptions opts = opts_in.value_or(TensorOptions(kInt64));
-  check_cpu_device("randperm", opts.device());
+  check_device("randperm", opts.device());
   MICA_CHECK(n >= 0, "randperm: n must be non-negative, got ", n);
   MICA_CHECK(opts.dtype() != kBool, "randperm: not supported for dtype bool");
   MICA_CHECK(n == 0 || static_cast<double>(n - 1) <= exact_range(opts.dtype()).second,
@@ -147,20 +183,28 @@ Tensor randperm(int64_t n, std::optional<TensorOptions> opts_in, Generator* gen)
              " (it holds integers up to ", exact_range(opts.dtype()).second, " exactly)");
   Tensor t = empty({n}, opts.requires_grad(false));
   const PhiloxDraw d = generator_or_default(gen, t.device()).reserve(cpu::randperm_blocks(n));
-  cpu::randperm(t, d);
+  if (t.is_cuda()) {  // the host's permutation, copied over
+    Tensor host = empty({n}, TensorOptions(opts.dtype()));
+    cpu::randperm(host, d);
+    copy_from_host(t, host);
+  } else {
+    cpu::randperm(t, d);
+  }
   return finish(t, opts);
 }
 
 // ---- samplers ----
 Tensor bernoulli(const Tensor& p, Generator* gen) {
   ops::detail::check_defined("bernoulli", p, "p");
-  ops::detail::check_cpu("bernoulli", {&p});
   check_floating("bernoulli", p.dtype());
   check_probabilities("bernoulli", p);
   Tensor out = empty(p.sizes(), p.options());
   const PhiloxDraw d =
       generator_or_default(gen, p.device()).reserve(cpu::bernoulli_blocks(out.numel()));
-  cpu::bernoulli_(out, p, d);
+  if (out.is_cuda())
+    cuda::bernoulli_(out, p, d);
+  else
+    cpu::bernoulli_(out, p, d);
   return out;
 }
 
@@ -173,12 +217,13 @@ Tensor bernoulli(const Tensor& self, double p, Generator* gen) {
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, Generator* gen) {
   using ops::detail::describe;
   ops::detail::check_defined("multinomial", probs, "probs");
-  ops::detail::check_cpu("multinomial", {&probs});
   MICA_CHECK(probs.dim() == 1 || probs.dim() == 2,
              "multinomial: probs must be 1-d [C] or 2-d [N, C], got ", describe(probs));
   check_floating("multinomial", probs.dtype());
   MICA_CHECK(num_samples > 0, "multinomial: num_samples must be positive, got ", num_samples);
-  const Tensor p2 = (probs.dim() == 1 ? probs.unsqueeze(0) : probs).to(kFloat64).contiguous();
+  // validated and sampled on the host (probabilities copied from the GPU)
+  const Tensor p2 =
+      host_copy(probs.dim() == 1 ? probs.unsqueeze(0) : probs).to(kFloat64).contiguous();
   const int64_t rows = p2.size(0), cats = p2.size(1);
   MICA_CHECK(cats > 0, "multinomial: probs has no categories (", describe(probs), ")");
   const double* pd = p2.data_ptr<double>();
@@ -203,6 +248,7 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, G
   const PhiloxDraw d = generator_or_default(gen, probs.device())
                            .reserve(cpu::multinomial_blocks(rows, cats, num_samples, replacement));
   cpu::multinomial(out, p2, replacement, d);
+  if (probs.is_cuda()) out = out.to(probs.device());
   return probs.dim() == 1 ? out.squeeze(0) : out;
 }
 
@@ -218,7 +264,10 @@ Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
   MICA_CHECK(from <= to, "uniform_: expects from <= to, got from=", from, " > to=", to);
   const PhiloxDraw d =
       generator_or_default(gen, t.device()).reserve(cpu::uniform_blocks(t.dtype(), t.numel()));
-  cpu::uniform_(t, from, to, d);
+  if (t.is_cuda())
+    cuda::uniform_(t, from, to, d);
+  else
+    cpu::uniform_(t, from, to, d);
   t.bump_version();
   return t;
 }
@@ -230,7 +279,10 @@ Tensor& normal_(Tensor& t, double mean, double std, Generator* gen) {
   MICA_CHECK(std::isfinite(mean), "normal_: expects a finite mean, got mean=", mean);
   const PhiloxDraw d =
       generator_or_default(gen, t.device()).reserve(cpu::normal_blocks(t.dtype(), t.numel()));
-  cpu::normal_(t, mean, std, d);
+  if (t.is_cuda())
+    cuda::normal_(t, mean, std, d);
+  else
+    cpu::normal_(t, mean, std, d);
   t.bump_version();
   return t;
 }
@@ -240,7 +292,10 @@ Tensor& bernoulli_(Tensor& t, double p, Generator* gen) {
   MICA_CHECK(p >= 0 && p <= 1, "bernoulli_: p must be in [0, 1], got ", p);
   const PhiloxDraw d =
       generator_or_default(gen, t.device()).reserve(cpu::bernoulli_blocks(t.numel()));
-  cpu::bernoulli_(t, p, d);
+  if (t.is_cuda())
+    cuda::bernoulli_(t, p, d);
+  else
+    cpu::bernoulli_(t, p, d);
   t.bump_version();
   return t;
 }
@@ -248,7 +303,7 @@ Tensor& bernoulli_(Tensor& t, double p, Generator* gen) {
 Tensor& bernoulli_(Tensor& t, const Tensor& p, Generator* gen) {
   check_inplace("bernoulli_", t);
   detail::check_defined("bernoulli_", p, "p");
-  detail::check_cpu("bernoulli_", {&p});
+  detail::check_same_device("bernoulli_", {&t, &p});
   check_floating("bernoulli_", p.dtype());
   const Shape shape = broadcast_shapes(t.sizes(), p.sizes(), "bernoulli_");
   MICA_CHECK(shape == t.sizes(), "bernoulli_: p of shape ", shape_str(p.sizes()),
@@ -256,22 +311,28 @@ Tensor& bernoulli_(Tensor& t, const Tensor& p, Generator* gen) {
   check_probabilities("bernoulli_", p);
   const PhiloxDraw d =
       generator_or_default(gen, t.device()).reserve(cpu::bernoulli_blocks(t.numel()));
-  cpu::bernoulli_(t, p.expand(t.sizes()), d);
+  if (t.is_cuda())
+    cuda::bernoulli_(t, p.expand(t.sizes()), d);
+  else
+    cpu::bernoulli_(t, p.expand(t.sizes()), d);
   t.bump_version();
   return t;
 }
 
 DropoutResult dropout(const Tensor& x, double p, bool training, Generator* gen) {
   detail::check_defined("dropout", x, "x");
-  detail::check_cpu("dropout", {&x});
   check_floating("dropout", x.dtype());
   MICA_CHECK(p >= 0 && p <= 1, "dropout: probability has to be between 0 and 1, but got ", p);
-  if (!training || p == 0) return {x.clone(), ones(x.sizes(), TensorOptions(kBool))};
-  if (p == 1) return {ops::mul(x, 0.0), zeros(x.sizes(), TensorOptions(kBool))};
-  DropoutResult r{empty(x.sizes(), x.options()), empty(x.sizes(), TensorOptions(kBool))};
+  const TensorOptions mask_opts = TensorOptions(kBool).device(x.device());
+  if (!training || p == 0) return {x.clone(), ones(x.sizes(), mask_opts)};
+  if (p == 1) return {ops::mul(x, 0.0), zeros(x.sizes(), mask_opts)};
+  DropoutResult r{empty(x.sizes(), x.options()), empty(x.sizes(), mask_opts)};
   const PhiloxDraw d =
       generator_or_default(gen, x.device()).reserve(cpu::bernoulli_blocks(x.numel()));
-  cpu::dropout(r.output, r.mask, x, p, d);
+  if (x.is_cuda())
+    cuda::dropout(r.output, r.mask, x, p, d);
+  else
+    cpu::dropout(r.output, r.mask, x, p, d);
   return r;
 }
 

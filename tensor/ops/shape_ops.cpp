@@ -1,13 +1,16 @@
 // Shape op front-ends: cat/stack/split/chunk/repeat/repeat_interleave/flip/roll/tril/triu/pad.
-// Most reduce to strided copies between views (cpu::copy); flip copies from a view with negated
-// strides, tril/triu zero a triangle in a contiguous copy.
+// Most reduce to strided copies between views (cpu::copy, or cuda::strided_copy on a GPU); flip
+// copies from a view with negated strides, tril/triu zero a triangle in a contiguous copy.
 #include "tensor/ops/shape_ops.h"
 
 #include <algorithm>
 #include <string>
 
+#include "tensor/autograd_hooks.h"
 #include "tensor/cpu/copy.h"
 #include "tensor/cpu/indexing.h"
+#include "tensor/cuda/indexing.h"
+#include "tensor/cuda/shape.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/indexing.h"
 
@@ -18,11 +21,30 @@ Tensor as_1d(const Tensor& t) {
   return t.dim() == 0 ? t.make_view({1}, {1}, t.storage_offset()) : t;
 }
 
-// A copy of t (fresh memory, same dtype).
+// dst[i] = convert(src[i]); src already has dst's sizes (expanded), both on dst's device.
+void copy_into(const Tensor& dst, const Tensor& src) {
+  if (dst.is_cpu()) {
+    cpu::copy(dst, src);
+  } else if (src.dtype() == dst.dtype()) {
+    cuda::strided_copy(dst, src);
+  } else {  // a dtype change on the GPU: Tensor::copy_'s converting copy, not recorded
+    BelowAutogradGuard raw;
+    Tensor d = dst;
+    d.copy_(src);
+  }
+}
+
+// A copy of t (fresh memory, same dtype and device).
 Tensor fresh_copy(const Tensor& t) {
   Tensor out = empty(t.sizes(), t.options());
-  cpu::copy(out, t);
+  copy_into(out, t);
   return out;
+}
+
+// t on the host (a contiguous copy when t is on a GPU).
+Tensor host_copy(const Tensor& t) {
+  if (t.is_cpu()) return t;
+  return (t.is_contiguous() ? t : fresh_copy(t)).to(Device(kCPU));
 }
 }  // namespace
 
@@ -31,7 +53,6 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   MICA_CHECK(!tensors.empty(), op, ": expected a non-empty list of tensors");
   for (const Tensor& t : tensors) detail::check_defined(op, t, "tensors");
   for (const Tensor& t : tensors) detail::check_same_device(op, {&tensors[0], &t});
-  for (const Tensor& t : tensors) detail::check_cpu(op, {&t});
   DType dt = tensors[0].dtype();
   for (const Tensor& t : tensors) dt = promote_types(dt, t.dtype());
   const Tensor* ref = nullptr;
@@ -67,7 +88,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   int64_t off = 0;
   for (const Tensor& t : tensors) {
     if (t.dim() == 1 && t.size(0) == 0) continue;
-    if (t.size(d) > 0) cpu::copy(out.narrow(d, off, t.size(d)), t);
+    if (t.size(d) > 0) copy_into(out.narrow(d, off, t.size(d)), t);
     off += t.size(d);
   }
   return out;
@@ -138,7 +159,6 @@ std::vector<Tensor> chunk(const Tensor& t, int64_t chunks, int64_t dim) {
 Tensor repeat(const Tensor& t, const Shape& repeats) {
   const char* op = "repeat";
   detail::check_defined(op, t, "self");
-  detail::check_cpu(op, {&t});
   const int64_t m = static_cast<int64_t>(repeats.size());
   MICA_CHECK(m >= t.dim(), op, ": the number of repeats ", shape_str(repeats),
              " cannot be smaller than the number of dims of the tensor ", shape_str(t.sizes()));
@@ -155,7 +175,7 @@ Tensor repeat(const Tensor& t, const Shape& repeats) {
     src_st[2 * i + 1] = i < lead ? 0 : t.stride(i - lead);
   }
   Tensor out = empty(out_shape, t.options());
-  if (out.numel() > 0) cpu::copy(out.view(inter), t.make_view(inter, src_st, t.storage_offset()));
+  if (out.numel() > 0) copy_into(out.view(inter), t.make_view(inter, src_st, t.storage_offset()));
   return out;
 }
 
@@ -175,12 +195,12 @@ Tensor repeat_interleave(const Tensor& t, int64_t repeats, std::optional<int64_t
 Tensor repeat_interleave(const Tensor& repeats) {
   const char* op = "repeat_interleave";
   detail::check_defined(op, repeats, "repeats");
-  detail::check_cpu(op, {&repeats});
   MICA_CHECK(repeats.dtype() == kInt64 || repeats.dtype() == kInt32, op,
              ": repeats must be int64 or int32, got ", dtype_name(repeats.dtype()));
   MICA_CHECK(repeats.dim() <= 1, op, ": repeats must be 0-d or 1-d, got shape ",
              shape_str(repeats.sizes()));
-  const Tensor r = repeats.to(kInt64).contiguous();
+  // The output size depends on the values: computed on the host (and copied to repeats' device).
+  const Tensor r = host_copy(repeats).to(kInt64).contiguous();
   const int64_t* rp = r.data_ptr<int64_t>();
   int64_t total = 0;
   for (int64_t i = 0; i < r.numel(); ++i) {
@@ -190,7 +210,7 @@ Tensor repeat_interleave(const Tensor& repeats) {
   Tensor out = empty({total}, TensorOptions(kInt64));
   int64_t* o = out.data_ptr<int64_t>();
   for (int64_t i = 0; i < r.numel(); ++i) o = std::fill_n(o, rp[i], i);
-  return out;
+  return repeats.is_cuda() ? out.to(repeats.device()) : out;
 }
 
 Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<int64_t> dim) {
@@ -214,7 +234,6 @@ Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<i
 Tensor flip(const Tensor& t, const Shape& dims) {
   const char* op = "flip";
   detail::check_defined(op, t, "self");
-  detail::check_cpu(op, {&t});
   std::vector<bool> flipped(static_cast<size_t>(std::max<int64_t>(t.dim(), 1)), false);
   for (int64_t dim : dims) {
     const int64_t d = wrap_dim(dim, t.dim(), op);
@@ -233,14 +252,13 @@ Tensor flip(const Tensor& t, const Shape& dims) {
       offset += (t.size(d) - 1) * st[d];
       st[d] = -st[d];
     }
-  cpu::copy(out, t.make_view(t.sizes(), st, offset));
+  copy_into(out, t.make_view(t.sizes(), st, offset));
   return out;
 }
 
 Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims) {
   const char* op = "roll";
   detail::check_defined(op, t, "self");
-  detail::check_cpu(op, {&t});
   if (dims.empty()) {
     MICA_CHECK(shifts.size() == 1, op, ": without dims, shifts must have one element, got ",
                shape_str(shifts));
@@ -256,8 +274,8 @@ Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims) {
     const int64_t s = ((shifts[i] % n) + n) % n;
     if (s == 0) continue;
     Tensor out = empty(t.sizes(), t.options());
-    cpu::copy(out.narrow(d, s, n - s), cur.narrow(d, 0, n - s));
-    cpu::copy(out.narrow(d, 0, s), cur.narrow(d, n - s, s));
+    copy_into(out.narrow(d, s, n - s), cur.narrow(d, 0, n - s));
+    copy_into(out.narrow(d, 0, s), cur.narrow(d, n - s, s));
     cur = out;
   }
   return cur.is_same(t) ? fresh_copy(t) : cur;
@@ -266,11 +284,13 @@ Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims) {
 namespace {
 Tensor triangle(const char* op, const Tensor& t, int64_t diagonal, bool upper) {
   detail::check_defined(op, t, "self");
-  detail::check_cpu(op, {&t});
   MICA_CHECK(t.dim() >= 2, op, ": expected a tensor with at least 2 dims, got shape ",
              shape_str(t.sizes()));
   Tensor out = fresh_copy(t);
-  cpu::zero_triangle(out, diagonal, upper);
+  if (out.is_cuda())
+    cuda::zero_triangle(out, diagonal, upper);
+  else
+    cpu::zero_triangle(out, diagonal, upper);
   return out;
 }
 }  // namespace
@@ -285,7 +305,6 @@ Tensor triu(const Tensor& t, int64_t diagonal) {
 Tensor pad(const Tensor& t, const Shape& pads, PadMode mode, const Scalar& value) {
   const char* op = "pad";
   detail::check_defined(op, t, "self");
-  detail::check_cpu(op, {&t});
   const int64_t np = static_cast<int64_t>(pads.size()) / 2;
   MICA_CHECK(pads.size() % 2 == 0, op, ": pads must have an even length, got ", shape_str(pads));
   MICA_CHECK(np <= t.dim(), op, ": pads ", shape_str(pads), " pad ", np,
@@ -326,7 +345,7 @@ Tensor pad(const Tensor& t, const Shape& pads, PadMode mode, const Scalar& value
     dst = dst.narrow(d, std::max<int64_t>(left[d], 0), len);
     src = src.narrow(d, crop_l, len);
   }
-  if (src.numel() > 0) cpu::copy(dst, src);
+  if (src.numel() > 0) copy_into(dst, src);
   if (mode == PadMode::Constant || out.numel() == 0) return out;
   // Fill the borders one padded dim at a time, reading from the part already filled: the
   // middle of the dims not yet processed, the full extent of those already processed.
@@ -336,18 +355,18 @@ Tensor pad(const Tensor& t, const Shape& pads, PadMode mode, const Scalar& value
     const int64_t l = left[d], n = t.size(d), r = right[d];
     if (mode == PadMode::Reflect) {
       for (int64_t i = 1; i <= l; ++i)
-        cpu::copy(region.narrow(d, l - i, 1), region.narrow(d, l + i, 1));
+        copy_into(region.narrow(d, l - i, 1), region.narrow(d, l + i, 1));
       for (int64_t i = 1; i <= r; ++i)
-        cpu::copy(region.narrow(d, l + n - 1 + i, 1), region.narrow(d, l + n - 1 - i, 1));
+        copy_into(region.narrow(d, l + n - 1 + i, 1), region.narrow(d, l + n - 1 - i, 1));
     } else {
       Tensor first = region.narrow(d, l, 1), last = region.narrow(d, l + n - 1, 1);
       if (l > 0) {
         Tensor dl = region.narrow(d, 0, l);
-        cpu::copy(dl, first.expand(dl.sizes()));
+        copy_into(dl, first.expand(dl.sizes()));
       }
       if (r > 0) {
         Tensor dr = region.narrow(d, l + n, r);
-        cpu::copy(dr, last.expand(dr.sizes()));
+        copy_into(dr, last.expand(dr.sizes()));
       }
     }
   }

@@ -17,6 +17,11 @@ uint64_t offset_of(const Sample& s) {
   return static_cast<uint64_t>(s.ints[1]);
 }
 
+// The sample's dtype on the device under test (rows that create their output tensor).
+TensorOptions on_device(const Sample& s) {
+  return TensorOptions(s.dtype).device(s.device);
+}
+
 // A generator at the sample's state.
 struct SampleGen {
   Generator g;
@@ -82,7 +87,7 @@ std::vector<OpInfo> random_op_infos() {
     r.samples = [](DType dt, std::mt19937_64& rng) { return fill_samples(dt, rng); };
     r.run = [](const Sample& s) {
       SampleGen g(s);
-      return std::vector<Tensor>{rand(s.inputs[0].sizes(), s.dtype, &g.g)};
+      return std::vector<Tensor>{rand(s.inputs[0].sizes(), on_device(s), &g.g)};
     };
     r.reference = [](const Sample& s) {
       const Shape& sh = s.inputs[0].sizes();
@@ -120,7 +125,7 @@ std::vector<OpInfo> random_op_infos() {
     r.samples = [](DType dt, std::mt19937_64& rng) { return fill_samples(dt, rng); };
     r.run = [](const Sample& s) {
       SampleGen g(s);
-      return std::vector<Tensor>{randn(s.inputs[0].sizes(), s.dtype, &g.g)};
+      return std::vector<Tensor>{randn(s.inputs[0].sizes(), on_device(s), &g.g)};
     };
     r.reference = [](const Sample& s) {
       const Shape& sh = s.inputs[0].sizes();
@@ -169,7 +174,7 @@ std::vector<OpInfo> random_op_infos() {
     r.run = [](const Sample& s) {
       SampleGen g(s);
       return std::vector<Tensor>{
-          randint(s.ints[2], s.ints[3], s.inputs[0].sizes(), TensorOptions(s.dtype), &g.g)};
+          randint(s.ints[2], s.ints[3], s.inputs[0].sizes(), on_device(s), &g.g)};
     };
     r.reference = [](const Sample& s) {
       const Shape& sh = s.inputs[0].sizes();
@@ -280,7 +285,7 @@ std::vector<OpInfo> random_op_infos() {
     };
     r.run = [](const Sample& s) {
       SampleGen g(s);
-      return std::vector<Tensor>{randperm(s.ints[2], TensorOptions(s.dtype), &g.g)};
+      return std::vector<Tensor>{randperm(s.ints[2], on_device(s), &g.g)};
     };
     r.reference = [](const Sample& s) {
       return std::vector<Tensor>{
