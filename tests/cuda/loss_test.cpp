@@ -83,6 +83,11 @@ TEST(CudaLoss, CrossEntropyGpt2VocabWithIgnoreWeightsAndSmoothing) {
         const auto g = ops::cross_entropy_forward(lg, tg, weighted ? wg : Tensor(), red, -100, ls);
         expect_same_forward(c, g, 1e-4, what);
       }
+  // deterministic: a second run gives the same bits
+  const auto a = ops::cross_entropy_forward(lg, tg, wg, Reduction::Mean, -100, 0.1);
+  const auto b = ops::cross_entropy_forward(lg, tg, wg, Reduction::Mean, -100, 0.1);
+  EXPECT_EQ(a.loss.cpu().item<float>(), b.loss.cpu().item<float>());
+  expect_close(a.lse.cpu(), b.lse, 0, 0, "cross_entropy lse run to run");
 }
 
 TEST(CudaLoss, CrossEntropySixteenBitLogits) {
