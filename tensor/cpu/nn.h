@@ -40,13 +40,8 @@ void batch_norm(const Tensor& out, const Tensor& save_mean, const Tensor& save_i
                 const Tensor& running_mean, const Tensor& running_var, int64_t n, int64_t c,
                 int64_t hw, bool training, double momentum, double eps);
 
-// The input of a loss viewed as [outer, classes, inner]; one row per (outer, inner) pair.
-struct LossLayout {
-  int64_t outer = 1;
-  int64_t classes = 1;
-  int64_t inner = 1;
-  int64_t rows() const { return outer * inner; }
-};
+// The input of a loss viewed as [outer, classes, inner] (shared with the CUDA kernels).
+using LossLayout = kernels::LossLayout;
 
 // Class-index losses. input: contiguous; target: contiguous int64 with rows elements (checked
 // here: each in [0, classes) or ignore_index, else mica::Error naming op); weight: contiguous

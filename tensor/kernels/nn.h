@@ -89,6 +89,14 @@ struct LseState {
   MICA_INLINE A lse() const { return m + std::log(s); }
 };
 
+// The input of a loss viewed as [outer, classes, inner]; one row per (outer, inner) pair.
+struct LossLayout {
+  int64_t outer = 1;
+  int64_t classes = 1;
+  int64_t inner = 1;
+  MICA_INLINE int64_t rows() const { return outer * inner; }
+};
+
 // Normalization's pointwise apply: (x - mean) * rstd * w + b.
 template <class C>
 MICA_INLINE C norm_apply(C x, C mean, C rstd, C w, C b) {

@@ -1,5 +1,7 @@
 // nll_loss / cross_entropy front-ends: input/target/weight shape and dtype checks, the
-// [outer, classes, inner] layout, output allocation, dispatch to tensor/cpu/loss.cpp.
+// [outer, classes, inner] layout, output allocation, dispatch by device to tensor/cpu/loss.cpp
+// or tensor/cuda/loss.cu.
+#include "tensor/cuda/loss.h"
 #include "tensor/cpu/nn.h"
 #include "tensor/ops/common.h"
 
@@ -72,10 +74,10 @@ LossForward nll_loss_forward(const Tensor& log_probs, const Tensor& target, cons
   check_index_target(op, log_probs, target, l);
   check_weight(op, weight, l.rows.classes);
   detail::check_same_device(op, {&log_probs, &target, &weight});
-  detail::check_cpu(op, {&log_probs, &target, &weight});
   LossForward f = alloc(log_probs, l, reduction, false);
-  cpu::class_index_loss(op, f.loss, f.total_weight, f.lse, log_probs.contiguous(),
-                        target.contiguous(), weight, l.rows, reduction, ignore_index, 0.0, false);
+  const auto run = log_probs.is_cuda() ? cuda::class_index_loss : cpu::class_index_loss;
+  run(op, f.loss, f.total_weight, f.lse, log_probs.contiguous(), target.contiguous(), weight,
+      l.rows, reduction, ignore_index, 0.0, false);
   return f;
 }
 
@@ -95,19 +97,19 @@ LossForward cross_entropy_forward(const Tensor& logits, const Tensor& target, co
              ": label_smoothing must be in [0, 1], got ", label_smoothing);
   check_weight(op, weight, l.rows.classes);
   detail::check_same_device(op, {&logits, &target, &weight});
-  detail::check_cpu(op, {&logits, &target, &weight});
   LossForward f = alloc(logits, l, reduction, true);
   if (is_floating(target.dtype())) {
     MICA_CHECK(target.sizes() == logits.sizes(), op, ": probability targets must have the ",
                "input's shape ", shape_str(logits.sizes()), ", got ", detail::describe(target));
     const Tensor q = target.dtype() == logits.dtype() ? target : target.to(logits.dtype());
-    cpu::prob_target_loss(f.loss, f.total_weight, f.lse, logits.contiguous(), q.contiguous(),
-                          weight, l.rows, reduction, label_smoothing);
+    const auto run = logits.is_cuda() ? cuda::prob_target_loss : cpu::prob_target_loss;
+    run(f.loss, f.total_weight, f.lse, logits.contiguous(), q.contiguous(), weight, l.rows,
+        reduction, label_smoothing);
   } else {
     check_index_target(op, logits, target, l);
-    cpu::class_index_loss(op, f.loss, f.total_weight, f.lse, logits.contiguous(),
-                          target.contiguous(), weight, l.rows, reduction, ignore_index,
-                          label_smoothing, true);
+    const auto run = logits.is_cuda() ? cuda::class_index_loss : cpu::class_index_loss;
+    run(op, f.loss, f.total_weight, f.lse, logits.contiguous(), target.contiguous(), weight, l.rows,
+        reduction, ignore_index, label_smoothing, true);
   }
   return f;
 }

@@ -1,8 +1,9 @@
 // Normalization front-ends (layer_norm, rms_norm, group_norm, batch_norm): shape/dtype checks,
-// statistics allocation, dispatch to tensor/cpu/norm.cpp.
+// statistics allocation, dispatch by device to tensor/cpu/norm.cpp or tensor/cuda/norm.cu.
 #include <limits>
 
 #include "tensor/cpu/nn.h"
+#include "tensor/cuda/norm.h"
 #include "tensor/ops/common.h"
 
 namespace mica::ops {
@@ -84,10 +85,12 @@ NormForward layer_norm_forward(const Tensor& x, const Shape& normalized_shape, c
   check_param(op, weight, "weight", normalized_shape, "normalized_shape");
   check_param(op, bias, "bias", normalized_shape, "normalized_shape");
   detail::check_same_device(op, {&x, &weight, &bias});
-  detail::check_cpu(op, {&x, &weight, &bias});
   NormForward f{empty(x.sizes(), x.options()), stat_tensor(r.stat_shape, x),
                 stat_tensor(r.stat_shape, x)};
-  cpu::layer_norm(f.out, f.mean, f.rstd, x.contiguous(), weight, bias, r.rows, r.m, eps);
+  if (x.is_cuda())
+    cuda::layer_norm(f.out, f.mean, f.rstd, x.contiguous(), weight, bias, r.rows, r.m, eps);
+  else
+    cpu::layer_norm(f.out, f.mean, f.rstd, x.contiguous(), weight, bias, r.rows, r.m, eps);
   return f;
 }
 
@@ -103,13 +106,15 @@ RmsNormForward rms_norm_forward(const Tensor& x, const Shape& normalized_shape,
   const RowSplit r = split_rows(op, x, normalized_shape);
   check_param(op, weight, "weight", normalized_shape, "normalized_shape");
   detail::check_same_device(op, {&x, &weight});
-  detail::check_cpu(op, {&x, &weight});
   const double e = eps ? *eps
                    : x.dtype() == kFloat64
                        ? std::numeric_limits<double>::epsilon()
                        : static_cast<double>(std::numeric_limits<float>::epsilon());
   RmsNormForward f{empty(x.sizes(), x.options()), stat_tensor(r.stat_shape, x)};
-  cpu::rms_norm(f.out, f.rstd, x.contiguous(), weight, r.rows, r.m, e);
+  if (x.is_cuda())
+    cuda::rms_norm(f.out, f.rstd, x.contiguous(), weight, r.rows, r.m, e);
+  else
+    cpu::rms_norm(f.out, f.rstd, x.contiguous(), weight, r.rows, r.m, e);
   return f;
 }
 
@@ -130,11 +135,14 @@ NormForward group_norm_forward(const Tensor& x, int64_t num_groups, const Tensor
   check_param(op, weight, "weight", {s.c}, "one per channel");
   check_param(op, bias, "bias", {s.c}, "one per channel");
   detail::check_same_device(op, {&x, &weight, &bias});
-  detail::check_cpu(op, {&x, &weight, &bias});
   NormForward f{empty(x.sizes(), x.options()), stat_tensor({s.n, num_groups}, x),
                 stat_tensor({s.n, num_groups}, x)};
-  cpu::group_norm(f.out, f.mean, f.rstd, x.contiguous(), weight, bias, s.n, s.c, s.hw, num_groups,
-                  eps);
+  if (x.is_cuda())
+    cuda::group_norm(f.out, f.mean, f.rstd, x.contiguous(), weight, bias, s.n, s.c, s.hw,
+                     num_groups, eps);
+  else
+    cpu::group_norm(f.out, f.mean, f.rstd, x.contiguous(), weight, bias, s.n, s.c, s.hw, num_groups,
+                    eps);
   return f;
 }
 
@@ -155,7 +163,6 @@ BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& running_mean,
   check_param(op, running_mean, "running_mean", {s.c}, "one per channel");
   check_param(op, running_var, "running_var", {s.c}, "one per channel");
   detail::check_same_device(op, {&x, &weight, &bias, &running_mean, &running_var});
-  detail::check_cpu(op, {&x, &weight, &bias, &running_mean, &running_var});
   if (training) {
     MICA_CHECK(s.n * s.hw != 1, op, ": expected more than 1 value per channel when training, ",
                "got input of shape ", shape_str(x.sizes()));
@@ -169,8 +176,12 @@ BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& running_mean,
                "(training=false)");
   }
   BatchNormForward f{empty(x.sizes(), x.options()), stat_tensor({s.c}, x), stat_tensor({s.c}, x)};
-  cpu::batch_norm(f.out, f.save_mean, f.save_invstd, x.contiguous(), weight, bias, running_mean,
-                  running_var, s.n, s.c, s.hw, training, momentum, eps);
+  if (x.is_cuda())
+    cuda::batch_norm(f.out, f.save_mean, f.save_invstd, x.contiguous(), weight, bias, running_mean,
+                     running_var, s.n, s.c, s.hw, training, momentum, eps);
+  else
+    cpu::batch_norm(f.out, f.save_mean, f.save_invstd, x.contiguous(), weight, bias, running_mean,
+                    running_var, s.n, s.c, s.hw, training, momentum, eps);
   return f;
 }
 
