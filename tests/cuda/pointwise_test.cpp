@@ -32,8 +32,8 @@ void check_op(const std::string& what, const std::vector<Tensor>& cpu_in,
   EXPECT_TRUE(matches(op(gpu_in), expected));
 }
 
-// Operand layouts: each returns {cpu inputs, gpu inputs} for n operands of dtype dt (the first
-// bool when first_bool).
+// Operand layouts (shapes of up to three operands); make_inputs builds matching CPU and GPU
+// operands of dtype dt (the first bool when first_bool).
 struct Layout {
   const char* name;
   std::vector<Shape> shapes;
