@@ -1,8 +1,7 @@
 // Tensor methods that copy or convert: copy_, fill_, contiguous, clone, to(dtype/device), item.
-#include <cstring>
-
-#include "tensor/autograd_hooks.h"
 #include "tensor/cpu/copy.h"
+#include "tensor/autograd_hooks.h"
+#include "tensor/cuda/copy.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/ops/common.h"
 
@@ -13,34 +12,52 @@ bool overlaps(const Tensor& a, const Tensor& b) {
   return a.impl()->storage() == b.impl()->storage();
 }
 
-// Copies between devices or on one CUDA device. Only whole contiguous blocks move between
-// devices; conversion and striding happen on the CPU side.
+bool whole_block(const Tensor& dst, const Tensor& src) {
+  return dst.dtype() == src.dtype() && dst.sizes() == src.sizes() && dst.is_contiguous() &&
+         src.is_contiguous();
+}
+
+// Copies between devices: src (broadcastable to dst) moves as one contiguous block in its own
+// shape; broadcasting, striding and dtype conversion happen on the device side (host-to-device:
+// after the transfer, from a device staging tensor; device-to-host: before it, into a contiguous
+// tensor of dst's dtype), except that a strided or broadcast CPU destination is written from a
+// host staging tensor. Between two CUDA devices the block goes through the host.
 void copy_across(const Tensor& dst, const Tensor& src) {
+  const Shape& shape = dst.sizes();
+  if (dst.numel() == 0) return;
   if (dst.is_cuda() && src.is_cpu()) {
-    MICA_CHECK(dst.is_contiguous(), "copy_: copying into a non-contiguous CUDA tensor ",
-               ops::detail::describe(dst), " is not implemented yet");
-    Tensor staged = src.dtype() == dst.dtype() && src.is_contiguous() && src.sizes() == dst.sizes()
-                        ? src
-                        : empty(dst.sizes(), dst.dtype());
-    if (!staged.is_same(src)) cpu::copy(staged, src);
-    cuda::copy_host_to_device(dst.raw_data(), staged.raw_data(), dst.nbytes(), dst.device().index);
+    const int device = dst.device().index;
+    const Tensor host = src.contiguous();
+    if (whole_block(dst, host)) {
+      cuda::copy_host_to_device(dst.raw_data(), host.raw_data(), dst.nbytes(), device);
+      return;
+    }
+    Tensor staged = empty(host.sizes(), TensorOptions(host.dtype()).device(dst.device()));
+    cuda::copy_host_to_device(staged.raw_data(), host.raw_data(), host.nbytes(), device);
+    cuda::copy(dst, staged.expand(shape));
     return;
   }
-  MICA_CHECK(src.is_contiguous() && src.sizes() == dst.sizes(),
-             "copy_: copying from a non-contiguous or broadcast CUDA tensor ",
-             ops::detail::describe(src), " is not implemented yet");
-  if (dst.is_cpu()) {
-    Tensor staged =
-        src.dtype() == dst.dtype() && dst.is_contiguous() ? dst : empty(src.sizes(), src.dtype());
-    cuda::copy_device_to_host(staged.raw_data(), src.raw_data(), src.nbytes(), src.device().index);
-    if (!staged.is_same(dst)) cpu::copy(dst, staged);
+  if (dst.is_cpu() && src.is_cuda()) {
+    const int device = src.device().index;
+    Tensor dev = src;
+    if (!src.is_contiguous() || src.dtype() != dst.dtype()) {
+      dev = empty(src.sizes(), TensorOptions(dst.dtype()).device(src.device()));
+      cuda::copy(dev, src);
+    }
+    if (whole_block(dst, dev)) {
+      cuda::copy_device_to_host(dst.raw_data(), dev.raw_data(), dst.nbytes(), device);
+      return;
+    }
+    Tensor host = empty(dev.sizes(), dev.dtype());
+    cuda::copy_device_to_host(host.raw_data(), dev.raw_data(), dev.nbytes(), device);
+    cpu::copy(dst, host.expand(shape));
     return;
   }
-  MICA_CHECK(dst.is_contiguous() && src.dtype() == dst.dtype() && src.device() == dst.device(),
-             "copy_: CUDA-to-CUDA copies with a dtype change, strides or across devices (",
-             ops::detail::describe(src), " -> ", ops::detail::describe(dst),
-             ") are not implemented yet");
-  cuda::copy_device_to_device(dst.raw_data(), src.raw_data(), dst.nbytes(), dst.device().index);
+  MICA_CHECK(dst.is_cuda() && src.is_cuda(), "copy_: unsupported devices ", src.device(), " -> ",
+             dst.device());
+  Tensor host = empty(src.sizes(), src.dtype());
+  copy_across(host, src);
+  copy_across(dst, host);
 }
 }  // namespace
 
@@ -65,8 +82,11 @@ Tensor& Tensor::copy_(const Tensor& src_in) {
   }
   if (is_cpu() && src.is_cpu()) {
     cpu::copy(*this, expanded);
+  } else if (device() == src.device()) {
+    cuda::copy(*this, expanded);
   } else {
-    copy_across(*this, src.sizes() == shape ? src : expanded.contiguous());
+    BelowAutogradGuard raw;  // staging copies are not part of the graph
+    copy_across(*this, src);
   }
   bump_version();
   if (record) autograd_hooks("copy_").after_copy_(*this, src_in);
@@ -76,13 +96,10 @@ Tensor& Tensor::copy_(const Tensor& src_in) {
 Tensor& Tensor::fill_(const Scalar& v) {
   const bool record = needs_autograd(*this);
   if (record) autograd_hooks("fill_").before_inplace(*this, "fill_");
-  if (is_cpu()) {
+  if (is_cpu())
     cpu::fill(*this, v);
-  } else {
-    Tensor host = empty(sizes(), dtype());
-    cpu::fill(host, v);
-    copy_across(*this, host);
-  }
+  else
+    cuda::fill(*this, v);
   bump_version();
   if (record) autograd_hooks("fill_").after_copy_(*this, Tensor());
   return *this;
@@ -94,11 +111,10 @@ Tensor Tensor::contiguous() const {
 
 Tensor Tensor::clone() const {
   Tensor out = empty(sizes(), options());
-  if (is_cpu()) {
+  if (is_cpu())
     cpu::copy(out, *this);
-  } else {
-    copy_across(out, *this);
-  }
+  else
+    cuda::copy(out, *this);
   if (needs_autograd(*this)) autograd_hooks("clone").record_copy(*this, out, CopyKind::Clone);
   return out;
 }

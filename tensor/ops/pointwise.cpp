@@ -1,9 +1,10 @@
 // Pointwise op front-ends, binary ops: argument checks, broadcasting, type promotion, output
-// allocation and dispatch to the CPU (or, later, CUDA) backend; also the helpers shared with
+// allocation and dispatch by device to the CPU or CUDA backend; also the helpers shared with
 // pointwise_unary.cpp and pointwise_ternary.cpp.
 #include <optional>
 
 #include "tensor/cpu/pointwise.h"
+#include "tensor/cuda/pointwise.h"
 #include "tensor/ops/pointwise_detail.h"
 
 namespace mica::ops {
@@ -154,10 +155,16 @@ DType compute_dtype(BinaryOp op, const BinaryTraits& tr, const std::string& name
 
 void run_binary(BinaryOp op, const std::string& name, const Tensor& out, const Tensor& a,
                 const Tensor& b, const PointwiseArgs& args) {
-  detail::check_cpu(name.c_str(), {&out, &a, &b});
-  if ((op == BinaryOp::DivTrunc || op == BinaryOp::DivFloor) && !is_floating(b.dtype()))
-    MICA_CHECK(!cpu::has_zero(b), name, ": integer division by zero");
-  cpu::binary(op, out, a, b, args);
+  detail::check_same_device(name.c_str(), {&out, &a, &b});
+  const bool int_div =
+      (op == BinaryOp::DivTrunc || op == BinaryOp::DivFloor) && !is_floating(b.dtype());
+  if (out.is_cuda()) {
+    if (int_div) MICA_CHECK(!cuda::has_zero(b), name, ": integer division by zero");
+    cuda::binary(op, out, a, b, args);
+  } else {
+    if (int_div) MICA_CHECK(!cpu::has_zero(b), name, ": integer division by zero");
+    cpu::binary(op, out, a, b, args);
+  }
 }
 
 // binary() with the name errors report.
@@ -167,7 +174,6 @@ Tensor binary_named(BinaryOp op, const std::string& name, const Tensor& a, const
   detail::check_defined(name.c_str(), a, "self");
   detail::check_defined(name.c_str(), b, "other");
   detail::check_same_device(name.c_str(), {&a, &b});
-  detail::check_cpu(name.c_str(), {&a, &b});
   const Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name.c_str());
   const DType cdt = compute_dtype(op, tr, name, a, b, args);
   Tensor out =
@@ -183,7 +189,6 @@ Tensor& binary_inplace_named(BinaryOp op, const std::string& name, Tensor& a, co
   detail::check_defined(name.c_str(), a, "self");
   detail::check_defined(name.c_str(), b, "other");
   detail::check_same_device(name.c_str(), {&a, &b});
-  detail::check_cpu(name.c_str(), {&a, &b});
   const Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name.c_str());
   detail::check_inplace_shape(name, a, shape);
   const DType cdt = compute_dtype(op, tr, name, a, b, args);

@@ -1,6 +1,7 @@
 // Pointwise op front-ends with three operands: where, masked_fill, lerp with a tensor weight,
 // addcmul, addcdiv and clamp with tensor bounds (three-way broadcasting and promotion).
 #include "tensor/cpu/pointwise.h"
+#include "tensor/cuda/pointwise.h"
 #include "tensor/ops/pointwise_detail.h"
 
 namespace mica::ops {
@@ -66,8 +67,11 @@ DType compute_dtype(TernaryOp op, const std::string& name, const Tensor& a, cons
 
 void run_ternary(TernaryOp op, const std::string& name, const Tensor& out, const Tensor& a,
                  const Tensor& b, const Tensor& c, const PointwiseArgs& args) {
-  detail::check_cpu(name.c_str(), {&out, &a, &b, &c});
-  cpu::ternary(op, out, a, b, c, args);
+  detail::check_same_device(name.c_str(), {&out, &a, &b, &c});
+  if (out.is_cuda())
+    cuda::ternary(op, out, a, b, c, args);
+  else
+    cpu::ternary(op, out, a, b, c, args);
 }
 
 void check_args(const std::string& name, const Tensor& a, const Tensor& b, const Tensor& c) {
@@ -75,7 +79,6 @@ void check_args(const std::string& name, const Tensor& a, const Tensor& b, const
   detail::check_defined(name.c_str(), b, "tensor1");
   detail::check_defined(name.c_str(), c, "tensor2");
   detail::check_same_device(name.c_str(), {&a, &b, &c});
-  detail::check_cpu(name.c_str(), {&a, &b, &c});
 }
 
 Tensor ternary_named(TernaryOp op, const std::string& name, const Tensor& a, const Tensor& b,
@@ -126,7 +129,6 @@ void check_mask(const std::string& name, const Tensor& self, const Tensor& mask)
   detail::check_defined(name.c_str(), self, "self");
   detail::check_defined(name.c_str(), mask, "mask");
   detail::check_same_device(name.c_str(), {&self, &mask});
-  detail::check_cpu(name.c_str(), {&self, &mask});
   MICA_CHECK(mask.dtype() == kBool, name, ": expected a bool mask, got ", dtype_name(mask.dtype()));
 }
 }  // namespace

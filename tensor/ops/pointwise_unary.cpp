@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "tensor/cpu/pointwise.h"
+#include "tensor/cuda/pointwise.h"
 #include "tensor/ops/pointwise_detail.h"
 
 namespace mica::ops {
@@ -114,15 +115,17 @@ DType compute_dtype(UnaryOp op, const UnaryTraits& tr, const std::string& name, 
 
 void run_unary(UnaryOp op, const std::string& name, const Tensor& out, const Tensor& a,
                const PointwiseArgs& args) {
-  detail::check_cpu(name.c_str(), {&out, &a});
-  cpu::unary(op, out, a, args);
+  detail::check_same_device(name.c_str(), {&out, &a});
+  if (out.is_cuda())
+    cuda::unary(op, out, a, args);
+  else
+    cpu::unary(op, out, a, args);
 }
 
 Tensor unary_named(UnaryOp op, const std::string& name, const Tensor& a,
                    const PointwiseArgs& args) {
   const UnaryTraits tr = traits(op);
   detail::check_defined(name.c_str(), a, "self");
-  detail::check_cpu(name.c_str(), {&a});
   const DType cdt = compute_dtype(op, tr, name, a, args);
   Tensor out = empty(a.sizes(), TensorOptions(tr.bool_result ? kBool : cdt).device(a.device()));
   run_unary(op, name, out, detail::as_dtype(a, cdt), args);
@@ -133,7 +136,6 @@ Tensor& unary_inplace_named(UnaryOp op, const std::string& name, Tensor& a,
                             const PointwiseArgs& args) {
   const UnaryTraits tr = traits(op);
   detail::check_defined(name.c_str(), a, "self");
-  detail::check_cpu(name.c_str(), {&a});
   detail::check_writable(name, a);
   const DType cdt = compute_dtype(op, tr, name, a, args);
   const DType rdt = tr.bool_result ? kBool : cdt;
@@ -224,12 +226,15 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& x, std::string_view appro
   const bool tanh_form = gelu_op(approximate, "gelu_backward") == UnaryOp::GeluTanh;
   detail::check_defined("gelu_backward", grad, "grad_output");
   detail::check_defined("gelu_backward", x, "self");
-  detail::check_cpu("gelu_backward", {&grad, &x});
+  detail::check_same_device("gelu_backward", {&grad, &x});
   MICA_CHECK(is_floating(x.dtype()) && grad.dtype() == x.dtype() && grad.sizes() == x.sizes(),
              "gelu_backward: expected grad_output and self of one floating dtype and shape, got ",
              detail::describe(grad), " and ", detail::describe(x));
   Tensor out = empty(x.sizes(), TensorOptions(x.dtype()).device(x.device()));
-  cpu::gelu_backward(out, grad.contiguous(), x.contiguous(), tanh_form);
+  if (out.is_cuda())
+    cuda::gelu_backward(out, grad, x, tanh_form);
+  else
+    cpu::gelu_backward(out, grad.contiguous(), x.contiguous(), tanh_form);
   return out;
 }
 Tensor softplus(const Tensor& a, double beta, double threshold) {
