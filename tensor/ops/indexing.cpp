@@ -8,7 +8,6 @@
 
 #include "tensor/cpu/indexing.h"
 #include "tensor/cuda/indexing.h"
-#include "tensor/cuda/shape.h"
 #include "tensor/ops/common.h"
 
 namespace mica::ops {
@@ -37,10 +36,7 @@ Tensor nonzero_coords(const Tensor& t) {
 }
 // A copy of t in fresh memory (same dtype and device, any source strides).
 Tensor fresh_copy(const Tensor& t) {
-  if (t.is_cpu()) return t.clone();
-  Tensor out = empty(t.sizes(), t.options());
-  cuda::strided_copy(out, t);
-  return out;
+  return t.clone();
 }
 
 void check_index_dtype(const char* op, const Tensor& index) {

@@ -14,7 +14,6 @@
 #include "tensor/cpu/random.h"
 #include "tensor/cuda/random.h"
 #include "tensor/cuda/runtime.h"
-#include "tensor/cuda/shape.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/pointwise.h"
 
@@ -23,11 +22,7 @@ namespace mica {
 namespace {
 // t on the host: itself on the CPU, else a contiguous copy brought from its GPU.
 Tensor host_copy(const Tensor& t) {
-  if (t.is_cpu()) return t;
-  if (t.is_contiguous()) return t.to(Device(kCPU));
-  Tensor c = empty(t.sizes(), t.options());
-  cuda::strided_copy(c, t);
-  return c.to(Device(kCPU));
+  return t.is_cpu() ? t : t.to(Device(kCPU));
 }
 
 // Copies the contiguous host tensor src into the contiguous tensor dst of the same dtype and

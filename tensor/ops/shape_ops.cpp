@@ -1,5 +1,5 @@
 // Shape op front-ends: cat/stack/split/chunk/repeat/repeat_interleave/flip/roll/tril/triu/pad.
-// Most reduce to strided copies between views (cpu::copy, or cuda::strided_copy on a GPU); flip
+// Most reduce to strided copies between views (cpu::copy, or cuda::copy on a GPU); flip
 // copies from a view with negated strides, tril/triu zero a triangle in a contiguous copy.
 #include "tensor/ops/shape_ops.h"
 
@@ -10,7 +10,7 @@
 #include "tensor/cpu/copy.h"
 #include "tensor/cpu/indexing.h"
 #include "tensor/cuda/indexing.h"
-#include "tensor/cuda/shape.h"
+#include "tensor/cuda/copy.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/indexing.h"
 
@@ -23,15 +23,10 @@ Tensor as_1d(const Tensor& t) {
 
 // dst[i] = convert(src[i]); src already has dst's sizes (expanded), both on dst's device.
 void copy_into(const Tensor& dst, const Tensor& src) {
-  if (dst.is_cpu()) {
+  if (dst.is_cpu())
     cpu::copy(dst, src);
-  } else if (src.dtype() == dst.dtype()) {
-    cuda::strided_copy(dst, src);
-  } else {  // a dtype change on the GPU: Tensor::copy_'s converting copy, not recorded
-    BelowAutogradGuard raw;
-    Tensor d = dst;
-    d.copy_(src);
-  }
+  else
+    cuda::copy(dst, src);
 }
 
 // A copy of t (fresh memory, same dtype and device).
