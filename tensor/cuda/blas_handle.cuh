@@ -16,13 +16,13 @@
 #include "tensor/ops/factory.h"
 #include "tensor/tensor.h"
 
-#define MICA_CUBLAS_CHECK(expr)                                                                \
-  do {                                                                                         \
-    const cublasStatus_t mica_blas_status_ = (expr);                                           \
-    if (mica_blas_status_ != CUBLAS_STATUS_SUCCESS)                                            \
-      MICA_FAIL("cuBLAS error ", cublasGetStatusName(mica_blas_status_), " (",                 \
+#define MICA_CUBLAS_CHECK(expr)                                                                  \
+  do {                                                                                           \
+    const cublasStatus_t mica_blas_status_ = (expr);                                             \
+    if (mica_blas_status_ != CUBLAS_STATUS_SUCCESS)                                              \
+      MICA_FAIL("cuBLAS error ", cublasGetStatusName(mica_blas_status_), " (",                   \
                 cublasGetStatusString(mica_blas_status_), ") in ", #expr, " at ", __FILE__, ":", \
-                __LINE__);                                                                     \
+                __LINE__);                                                                       \
   } while (0)
 
 namespace mica::cuda {

@@ -9,7 +9,9 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "tensor/cuda/blas_handle.cuh"
@@ -75,8 +77,8 @@ constexpr int kTile = 16;
 // block of out per thread block, k walked in kTile steps through shared memory; the grid's y and
 // z loop over row tiles and batches beyond the grid limits.
 template <class T, class A>
-__global__ void tiled_matmul_kernel(T* out, const T* a, const T* b, int64_t m, int64_t n,
-                                    int64_t k, int64_t ars, int64_t acs, int64_t brs, int64_t bcs,
+__global__ void tiled_matmul_kernel(T* out, const T* a, const T* b, int64_t m, int64_t n, int64_t k,
+                                    int64_t ars, int64_t acs, int64_t brs, int64_t bcs,
                                     BatchPlan plan, A alpha, A beta) {
   __shared__ A ta[kTile][kTile + 1];
   __shared__ A tb[kTile][kTile + 1];
@@ -210,28 +212,55 @@ void set_layout(LtLayout& l, cudaDataType_t t, int64_t rows, int64_t cols, int64
   }
 }
 
+// The heuristic's answer per GEMM shape and device, so repeated shapes (every training step)
+// skip cublasLtMatmulAlgoGetHeuristic. Bounded: cleared when it reaches kMaxAlgos entries.
+struct AlgoKey {
+  std::array<int64_t, 19> v;
+  bool operator==(const AlgoKey& o) const { return v == o.v; }
+};
+struct AlgoKeyHash {
+  size_t operator()(const AlgoKey& k) const {
+    uint64_t h = 1469598103934665603ull;
+    for (int64_t x : k.v) h = (h ^ static_cast<uint64_t>(x)) * 1099511628211ull;
+    return static_cast<size_t>(h);
+  }
+};
+struct CachedAlgo {
+  bool found = false;
+  cublasLtMatmulHeuristicResult_t result{};
+};
+constexpr size_t kMaxAlgos = 4096;
+
+AlgoKey algo_key(const GemmShape& s, int device, bool tf32) {
+  const int64_t bias_align =
+      s.bias == nullptr ? -1
+                        : static_cast<int64_t>(alignment_of(reinterpret_cast<uintptr_t>(s.bias)));
+  return {{device, static_cast<int64_t>(s.dtype), tf32, s.m, s.n, s.k, s.la.trans, s.la.ld,
+           s.lb.trans, s.lb.ld, s.sa, s.sb, s.sc, s.count, s.align_a, s.align_b, s.align_c,
+           bias_align, 0}};
+}
+
 // A prepared cuBLASLt GEMM: descriptors and the heuristic's algorithm, run once per pointer set.
 class LtGemm {
  public:
   // ok() is false when cuBLASLt has no algorithm for the shape (the caller falls back).
-  LtGemm(const GemmShape& s, int device) : device_(device) {
+  LtGemm(const GemmShape& s, int device) : handle_(lt_handle(device)) {
     const cudaDataType_t t = cuda_type(s.dtype);
-    const cublasComputeType_t compute = s.dtype == kFloat32 && g_allow_tf32.load()
-                                            ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                            : CUBLAS_COMPUTE_32F;
+    const bool tf32 = s.dtype == kFloat32 && g_allow_tf32.load();
+    const cublasComputeType_t compute = tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
     MICA_CUBLAS_CHECK(cublasLtMatmulDescCreate(&desc_.h, compute, CUDA_R_32F));
     const int32_t op_a = s.lb.trans ? CUBLAS_OP_T : CUBLAS_OP_N;  // cuBLAS's A is our b
     const int32_t op_b = s.la.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
-    MICA_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc_.h, CUBLASLT_MATMUL_DESC_TRANSA, &op_a,
-                                                     sizeof(op_a)));
-    MICA_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc_.h, CUBLASLT_MATMUL_DESC_TRANSB, &op_b,
-                                                     sizeof(op_b)));
+    MICA_CUBLAS_CHECK(
+        cublasLtMatmulDescSetAttribute(desc_.h, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof(op_a)));
+    MICA_CUBLAS_CHECK(
+        cublasLtMatmulDescSetAttribute(desc_.h, CUBLASLT_MATMUL_DESC_TRANSB, &op_b, sizeof(op_b)));
     if (s.bias != nullptr) {
       const uint32_t epi = CUBLASLT_EPILOGUE_BIAS;
-      MICA_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc_.h, CUBLASLT_MATMUL_DESC_EPILOGUE,
-                                                       &epi, sizeof(epi)));
-      MICA_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(
-          desc_.h, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &s.bias, sizeof(s.bias)));
+      MICA_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc_.h, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi,
+                                                       sizeof(epi)));
+      MICA_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc_.h, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                       &s.bias, sizeof(s.bias)));
     }
     if (s.lb.trans)
       set_layout(a_, t, s.k, s.n, s.lb.ld, s.count, s.sb);
@@ -243,6 +272,18 @@ class LtGemm {
       set_layout(b_, t, s.k, s.m, s.la.ld, s.count, s.sa);
     set_layout(c_, t, s.n, s.m, s.n, s.count, s.sc);
 
+    static std::mutex cache_mutex;
+    static std::unordered_map<AlgoKey, CachedAlgo, AlgoKeyHash> cache;
+    const AlgoKey key = algo_key(s, device, tf32);
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex);
+      const auto it = cache.find(key);
+      if (it != cache.end()) {
+        ok_ = it->second.found;
+        heuristic_ = it->second.result;
+        return;
+      }
+    }
     LtPref pref;
     MICA_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref.h));
     const uint64_t ws = kBlasWorkspaceBytes;
@@ -258,11 +299,13 @@ class LtGemm {
     MICA_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
         pref.h, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &al_c, sizeof(al_c)));
     int found = 0;
-    const cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(
-        lt_handle(device), desc_.h, a_.h, b_.h, c_.h, c_.h, pref.h, 1, &heuristic_, &found);
-    if (st == CUBLAS_STATUS_NOT_SUPPORTED) return;
-    MICA_CUBLAS_CHECK(st);
-    ok_ = found > 0;
+    const cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(handle_, desc_.h, a_.h, b_.h, c_.h,
+                                                             c_.h, pref.h, 1, &heuristic_, &found);
+    if (st != CUBLAS_STATUS_NOT_SUPPORTED) MICA_CUBLAS_CHECK(st);
+    ok_ = st == CUBLAS_STATUS_SUCCESS && found > 0;
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    if (cache.size() >= kMaxAlgos) cache.clear();
+    cache[key] = {ok_, heuristic_};
   }
 
   bool ok() const { return ok_; }
@@ -271,13 +314,13 @@ class LtGemm {
   // out), queued on stream.
   void run(const void* a, const void* b, void* c, float alpha, float beta, void* workspace,
            cudaStream_t stream) const {
-    MICA_CUBLAS_CHECK(cublasLtMatmul(lt_handle(device_), desc_.h, &alpha, b, a_.h, a, b_.h, &beta,
-                                     c, c_.h, c, c_.h, &heuristic_.algo, workspace,
-                                     kBlasWorkspaceBytes, stream));
+    MICA_CUBLAS_CHECK(cublasLtMatmul(handle_, desc_.h, &alpha, b, a_.h, a, b_.h, &beta, c, c_.h, c,
+                                     c_.h, &heuristic_.algo, workspace, kBlasWorkspaceBytes,
+                                     stream));
   }
 
  private:
-  int device_;
+  cublasLtHandle_t handle_;
   LtDesc desc_;
   LtLayout a_, b_, c_;
   cublasLtMatmulHeuristicResult_t heuristic_{};
@@ -355,9 +398,9 @@ void dgemm_batched(const Tensor& out, const Tensor& a, const Tensor& b, const Ba
   MICA_CUBLAS_CHECK(cublasSetWorkspace(lease.handle, ws.raw_data(), kBlasWorkspaceBytes));
   for (const auto& o : outer_offsets(plan))
     MICA_CUBLAS_CHECK(cublasDgemmStridedBatched_64(
-        lease.handle, lb.trans ? CUBLAS_OP_T : CUBLAS_OP_N, la.trans ? CUBLAS_OP_T : CUBLAS_OP_N,
-        n, m, k, &alpha, pb + o[2], lb.ld, plan.strides[2][0], pa + o[1], la.ld,
-        plan.strides[1][0], &beta, pc + o[0], n, plan.strides[0][0], count));
+        lease.handle, lb.trans ? CUBLAS_OP_T : CUBLAS_OP_N, la.trans ? CUBLAS_OP_T : CUBLAS_OP_N, n,
+        m, k, &alpha, pb + o[2], lb.ld, plan.strides[2][0], pa + o[1], la.ld, plan.strides[1][0],
+        &beta, pc + o[0], n, plan.strides[0][0], count));
 }
 
 BatchPlan batch_plan(const Tensor& out, const Tensor& a, const Tensor& b) {
@@ -391,19 +434,21 @@ bool allow_tf32() {
   return g_allow_tf32.load();
 }
 
-void batched_matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in,
-                    const Scalar& alpha, const Scalar& beta) {
+void batched_matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in, const Scalar& alpha,
+                    const Scalar& beta) {
   check_args("batched_matmul", out, a_in, b_in);
   if (out.numel() == 0) return;
   DeviceGuard guard(out.device().index);
   const DType dt = out.dtype();
   const int64_t k = a_in.size(-1);
-  const bool blas = (dt == kFloat32 || dt == kFloat64 || dt == kBFloat16 || dt == kFloat16) && k > 0;
+  const bool blas =
+      (dt == kFloat32 || dt == kFloat64 || dt == kBFloat16 || dt == kFloat16) && k > 0;
   // BLAS needs each matrix as a (possibly transposed) matrix with a leading dimension.
   const Tensor a = blas && !layout_of(a_in).ok ? a_in.contiguous() : a_in;
   const Tensor b = blas && !layout_of(b_in).ok ? b_in.contiguous() : b_in;
   const BatchPlan plan = batch_plan(out, a, b);
-  if (blas && dt == kFloat64) return dgemm_batched(out, a, b, plan, alpha.to<double>(), beta.to<double>());
+  if (blas && dt == kFloat64)
+    return dgemm_batched(out, a, b, plan, alpha.to<double>(), beta.to<double>());
   if (blas && lt_batched(out, a, b, plan, alpha.to<float>(), beta.to<float>())) return;
   switch (dt) {
     case kFloat32:

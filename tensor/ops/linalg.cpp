@@ -97,8 +97,8 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b, const Tenso
     MICA_CHECK(in_shape == result, op, ": input of shape ", shape_str(input->sizes()),
                " does not broadcast to the result shape ", shape_str(result));
     // CUDA: a bias row [m] added by cuBLASLt's epilogue instead of a copy into out first.
-    if (use_input && a.is_cuda() && beta.to<double>() == 1.0 && b.dim() > 1 &&
-        input->dim() == 1 && (batch.empty() || fold) &&
+    if (use_input && a.is_cuda() && beta.to<double>() == 1.0 && b.dim() > 1 && input->dim() == 1 &&
+        (batch.empty() || fold) &&
         cuda::matmul_bias_epilogue(out.view({rows, m}), fold ? am.reshape({rows, k}) : am, bm,
                                    *input, alpha))
       return out.view(result);

@@ -41,9 +41,8 @@ double worst_error(const Tensor& got, const Tensor& ref, const Tensor& bound) {
   EXPECT_EQ(g.sizes(), r.sizes());
   double worst = 0;
   for (int64_t i = 0; i < r.numel(); ++i) {
-    const double e =
-        std::abs(g.data_ptr<double>()[i] - r.data_ptr<double>()[i]) /
-        (bd.data_ptr<double>()[i] + 1e-30);
+    const double e = std::abs(g.data_ptr<double>()[i] - r.data_ptr<double>()[i]) /
+                     (bd.data_ptr<double>()[i] + 1e-30);
     worst = std::max(worst, std::isnan(e) ? 1e30 : e);
   }
   return worst;
@@ -107,7 +106,8 @@ TEST(CudaGemm, SizesOneOddAndLarge) {
   uint64_t seed = 1;
   for (DType dt : kAllDTypes)
     for (const auto& s : shapes) {
-      if (s[0] == 1024 && (dt == kInt64 || dt == kUInt8)) continue;  // the CPU reference loop is slow
+      if (s[0] == 1024 && (dt == kInt64 || dt == kUInt8))
+        continue;  // the CPU reference loop is slow
       check_matmul(random_cpu({s[0], s[1]}, dt, seed), random_cpu({s[1], s[2]}, dt, seed + 1),
                    kSame);
       seed += 2;
@@ -158,10 +158,9 @@ TEST(CudaGemm, MisalignedPointers) {
   SKIP_WITHOUT_GPU();
   for (DType dt : {kFloat32, kFloat16, kBFloat16, kFloat64}) {
     // views starting one element in: pointers aligned only to the element size
-    check_matmul(random_cpu({3, 40, 65}, dt, 31), random_cpu({3, 64, 31}, dt, 32),
-                 [](const Tensor& t, int i) {
-                   return i == 0 ? t.slice(2, 1, 65) : t.slice(2, 1, 31);
-                 });
+    check_matmul(
+        random_cpu({3, 40, 65}, dt, 31), random_cpu({3, 64, 31}, dt, 32),
+        [](const Tensor& t, int i) { return i == 0 ? t.slice(2, 1, 65) : t.slice(2, 1, 31); });
   }
 }
 
@@ -243,8 +242,7 @@ TEST(CudaGemm, BmmAndEinsum) {
 TEST(CudaGemm, TiledKernelLoopsOverManyBatches) {
   SKIP_WITHOUT_GPU();
   // 70000 batches: more than the grid's z limit (65535) for the integer kernel; also float32
-  check_matmul(random_cpu({70000, 2, 3}, kInt32, 71), random_cpu({70000, 3, 2}, kInt32, 72),
-               kSame);
+  check_matmul(random_cpu({70000, 2, 3}, kInt32, 71), random_cpu({70000, 3, 2}, kInt32, 72), kSame);
   check_matmul(random_cpu({70000, 2, 3}, kFloat32, 73), random_cpu({70000, 3, 2}, kFloat32, 74),
                kSame);
 }
