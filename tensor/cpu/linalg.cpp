@@ -9,26 +9,15 @@
 #include <vector>
 
 #include "tensor/cpu/gemm.h"
+#include "tensor/kernels/gemm_layout.h"
 #include "tensor/parallel.h"
 
 namespace mica::cpu {
 
 namespace {
 
-// How a row-major [rows, cols] matrix with element strides (rs, cs) reaches BLAS.
-struct MatLayout {
-  bool ok = false;     // false: neither layout fits, the caller must copy
-  bool trans = false;  // stored transposed: element (i, j) at j * ld + i
-  int64_t ld = 1;
-};
-
-MatLayout blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
-  if ((cols <= 1 || cs == 1) && (rows <= 1 || rs >= std::max<int64_t>(cols, 1)))
-    return {true, false, rows <= 1 ? std::max<int64_t>(cols, 1) : rs};
-  if ((rows <= 1 || rs == 1) && (cols <= 1 || cs >= std::max<int64_t>(rows, 1)))
-    return {true, true, cols <= 1 ? std::max<int64_t>(rows, 1) : cs};
-  return {};
-}
+using kernels::blas_layout;
+using kernels::MatLayout;
 
 MatLayout layout_of(const Tensor& t) {
   const int64_t d = t.dim();

@@ -157,7 +157,6 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
     MICA_CHECK(t.dtype() == operands[0].dtype(),
                "einsum: expected all operands to have the same dtype, got ",
                dtype_name(operands[0].dtype()), " and ", dtype_name(t.dtype()));
-    detail::check_cpu("einsum", {&t});
   }
   MICA_CHECK(operands[0].dtype() != kBool, "einsum: not supported for bool tensors");
 

@@ -1,9 +1,10 @@
 // Linear-algebra op front-ends: shape rules (torch.matmul's 1-d/2-d/batched cases, broadcast
-// batch dims), dtype checks, the 16-bit float round trip through float32, output allocation and
-// dispatch to the CPU batched-GEMM kernel.
+// batch dims), dtype checks, the CPU's 16-bit float round trip through float32 (CUDA computes
+// them natively), output allocation and dispatch to the CPU or CUDA batched-GEMM kernel.
 #include "tensor/ops/linalg.h"
 
 #include "tensor/cpu/linalg.h"
+#include "tensor/cuda/linalg.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/pointwise.h"
 
@@ -11,9 +12,30 @@ namespace mica::ops {
 
 namespace {
 
-// float16/bfloat16 compute in float32; the others in themselves.
-DType compute_dtype(DType t) {
-  return t == kFloat16 || t == kBFloat16 ? kFloat32 : t;
+// On the CPU float16/bfloat16 compute in float32; the others, and every dtype on CUDA (cuBLASLt
+// reads 16-bit operands and accumulates in float32), in themselves.
+DType compute_dtype(DType t, const Device& d) {
+  return !d.is_cuda() && (t == kFloat16 || t == kBFloat16) ? kFloat32 : t;
+}
+
+void batched_matmul(const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha,
+                    const Scalar& beta) {
+  if (out.is_cuda())
+    cuda::batched_matmul(out, a, b, alpha, beta);
+  else
+    cpu::batched_matmul(out, a, b, alpha, beta);
+}
+
+// Whether t: [*, r, c] views as [prod(*) * r, c] without a copy.
+bool rows_fold(const Tensor& t) {
+  const int64_t d = t.dim();
+  int64_t expected = t.stride(d - 2) * t.size(d - 2);
+  for (int64_t i = d - 3; i >= 0; --i) {
+    if (t.size(i) == 1) continue;
+    if (t.stride(i) != expected) return false;
+    expected = t.stride(i) * t.size(i);
+  }
+  return true;
 }
 
 Tensor as_dtype(const Tensor& t, DType d) {
@@ -51,10 +73,7 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b, const Tenso
     MICA_CHECK(input->dtype() == a.dtype(), op, ": expected input of dtype ", dtype_name(a.dtype()),
                " like the matrices, got ", dtype_name(input->dtype()));
   }
-  check_cpu(op, {&a, &b});
-  if (input != nullptr) check_cpu(op, {input});
-
-  const DType cdt = compute_dtype(a.dtype());
+  const DType cdt = compute_dtype(a.dtype(), a.device());
   // Matrices: a 1-d a is a row [1, k], a 1-d b a column [k, 1].
   const Tensor am = a.dim() == 1 ? as_dtype(a, cdt).unsqueeze(0) : as_dtype(a, cdt);
   const Tensor bm = b.dim() == 1 ? as_dtype(b, cdt).unsqueeze(1) : as_dtype(b, cdt);
@@ -69,21 +88,29 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b, const Tenso
   if (b.dim() > 1) result.push_back(m);
 
   Tensor out = empty(concat(batch, {n, m}), TensorOptions(cdt).device(a.device()));
+  // [*, n, k] @ [k, m] folds the batch into the rows: one GEMM ([B*T, in] @ W^T in linear). On
+  // CUDA only where that is a view (a copy costs more than a strided-batched GEMM there).
+  const bool fold = batch_b.empty() && !batch_a.empty() && (!a.is_cuda() || rows_fold(am));
+  const int64_t rows = shape_numel(batch) * n;
   if (input != nullptr) {
     const Shape in_shape = broadcast_shapes(input->sizes(), result, op);
     MICA_CHECK(in_shape == result, op, ": input of shape ", shape_str(input->sizes()),
                " does not broadcast to the result shape ", shape_str(result));
+    // CUDA: a bias row [m] added by cuBLASLt's epilogue instead of a copy into out first.
+    if (use_input && a.is_cuda() && beta.to<double>() == 1.0 && b.dim() > 1 && input->dim() == 1 &&
+        (batch.empty() || fold) &&
+        cuda::matmul_bias_epilogue(out.view({rows, m}), fold ? am.reshape({rows, k}) : am, bm,
+                                   *input, alpha))
+      return out.view(result);
     if (use_input) out.view(result).copy_(input->expand(result));
   }
   const Scalar beta_used = use_input ? beta : Scalar(0);
 
-  if (batch_b.empty() && !batch_a.empty()) {
-    // [*, n, k] @ [k, m]: fold the batch into the rows, one GEMM ([B*T, in] @ W^T in linear).
-    const int64_t rows = shape_numel(batch) * n;
-    cpu::batched_matmul(out.view({rows, m}), am.reshape({rows, k}), bm, alpha, beta_used);
+  if (fold) {
+    batched_matmul(out.view({rows, m}), am.reshape({rows, k}), bm, alpha, beta_used);
   } else {
-    cpu::batched_matmul(out, am.expand(concat(batch, {n, k})), bm.expand(concat(batch, {k, m})),
-                        alpha, beta_used);
+    batched_matmul(out, am.expand(concat(batch, {n, k})), bm.expand(concat(batch, {k, m})), alpha,
+                   beta_used);
   }
   if (cdt != a.dtype()) out = out.to(a.dtype());
   return out.view(result);
