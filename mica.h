@@ -38,6 +38,9 @@
 #include "optim/optimizer.h"
 #include "optim/sgd.h"
 #include "tensor/allocator.h"
+#include "tensor/cuda/linalg.h"   // cuda::set_allow_tf32
+#include "tensor/cuda/runtime.h"  // cuda::is_available, cache_stats, empty_cache
+#include "tensor/cuda/stream.h"   // cuda::Stream, StreamGuard, Event
 #include "tensor/generator.h"
 #include "tensor/ops.h"
 #include "tensor/parallel.h"
