@@ -2,7 +2,9 @@
 // key whose order is the CPU's (NaN above every number, -0 equal to +0; descending flips the
 // bits), the lines are sorted as segments by CUB's stable segmented sort with their positions
 // as values (so ties keep the lower index first, in both directions), and the first k positions
-// of each line are written out with the values gathered from x. topk sorts the whole line.
+// of each line are written out with the values gathered from x. A single line takes CUB's
+// device-wide radix sort instead (also stable). topk sorts the whole line.
+#include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_segmented_sort.cuh>
 
 #include "tensor/cuda/launch.cuh"
@@ -110,14 +112,19 @@ void sort_lines(const Tensor& values, const Tensor& indices, const Tensor& x, in
     MICA_CUDA_LAUNCH_CHECK();
     segment_offsets_kernel<<<blocks_for(lines + 1), kThreads, 0, stream>>>(offsets, lines, n);
     MICA_CUDA_LAUNCH_CHECK();
+    // Queries the workspace size (temp == nullptr), or sorts.
+    auto run_sort = [&](void* temp, size_t& temp_bytes) {
+      if (lines == 1)
+        return cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys, keys_out, pos, pos_out,
+                                               total, 0, static_cast<int>(sizeof(K) * 8), stream);
+      return cub::DeviceSegmentedSort::StableSortPairs(temp, temp_bytes, keys, keys_out, pos,
+                                                       pos_out, total, lines, offsets, offsets + 1,
+                                                       stream);
+    };
     size_t temp_bytes = 0;
-    MICA_CUDA_CHECK(cub::DeviceSegmentedSort::StableSortPairs(nullptr, temp_bytes, keys, keys_out,
-                                                              pos, pos_out, total, lines, offsets,
-                                                              offsets + 1, stream));
+    MICA_CUDA_CHECK(run_sort(nullptr, temp_bytes));
     void* temp = buffer<unsigned char>(h_temp, static_cast<int64_t>(temp_bytes), d);
-    MICA_CUDA_CHECK(cub::DeviceSegmentedSort::StableSortPairs(temp, temp_bytes, keys, keys_out, pos,
-                                                              pos_out, total, lines, offsets,
-                                                              offsets + 1, stream));
+    MICA_CUDA_CHECK(run_sort(temp, temp_bytes));
     T* v = values.defined() ? values.data_ptr<T>() : nullptr;
     write_sorted_kernel<T><<<blocks_for(lines * k), kThreads, 0, stream>>>(
         indices.data_ptr<int64_t>(), v, x.data_ptr<T>(), pos_out, plan, n, k, xs, is, vs);

@@ -130,6 +130,8 @@ TEST(CudaSort, TiesNaNAndSignedZeros) {
                          : std::round(p[i]);
     }
     check_sorting(x, x.to(kGpu), 1, "n=" + std::to_string(n));
+    // one line: the device-wide radix sort
+    check_sorting(x[0], x[0].to(kGpu), 0, "1-d n=" + std::to_string(n));
   }
 }
 
