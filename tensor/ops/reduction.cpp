@@ -1,10 +1,12 @@
 // Reduction front-ends: dim validation (wrapping, repeats), output shape and dtype rules,
-// empty-input rules, and dispatch to the CPU kernels (the reduced dims are permuted last).
+// empty-input rules, and dispatch by device to the CPU or CUDA kernels (the reduced dims are
+// permuted last).
 #include "tensor/ops/reduction.h"
 
 #include <cmath>
 
 #include "tensor/cpu/reduction.h"
+#include "tensor/cuda/reduction.h"
 #include "tensor/ops/common.h"
 
 namespace mica::ops {
@@ -22,7 +24,6 @@ struct Reduction {
 
 Reduction prepare(const char* op, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   detail::check_defined(op, x, "self");
-  detail::check_cpu(op, {&x});
   const int64_t nd = x.dim();
   std::vector<bool> reduce(static_cast<size_t>(nd), dims.empty());
   std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(nd, 1)), false);
@@ -85,8 +86,13 @@ Tensor sum_like(const char* op, const Tensor& x_in, const Dims& dims, bool keepd
   const Tensor x = dtype && *dtype != x_in.dtype() ? x_in.to(*dtype) : x_in;
   const Reduction r = prepare(op, x, dims.vec(), keepdim);
   Tensor out = new_output(r, sum_dtype(x.dtype()), x);
-  if (is_sum)
+  const bool on_cuda = r.x.is_cuda();
+  if (is_sum && on_cuda)
+    cuda::sum(out, r.x, r.n_reduced);
+  else if (is_sum)
     cpu::sum(out, r.x, r.n_reduced);
+  else if (on_cuda)
+    cuda::prod(out, r.x, r.n_reduced);
   else
     cpu::prod(out, r.x, r.n_reduced);
   out = finish(out, r);
@@ -99,7 +105,10 @@ Tensor var_like(const char* op, const Tensor& x, const Dims& dims, double correc
   check_floating(op, x);
   const Reduction r = prepare(op, x, dims.vec(), keepdim);
   Tensor out = new_output(r, x.dtype(), x);
-  cpu::var(out, r.x, r.n_reduced, correction, take_sqrt);
+  if (r.x.is_cuda())
+    cuda::var(out, r.x, r.n_reduced, correction, take_sqrt);
+  else
+    cpu::var(out, r.x, r.n_reduced, correction, take_sqrt);
   return finish(out, r);
 }
 
@@ -110,7 +119,10 @@ Tensor extreme(const char* op, const Tensor& x, const Dims& dims, bool keepdim, 
                ") over all dims; the operation has no identity");
   check_nonempty(op, r, x, "");
   Tensor out = new_output(r, x.dtype(), x);
-  cpu::max_min(out, Tensor(), r.x, r.n_reduced, is_max);
+  if (r.x.is_cuda())
+    cuda::max_min(out, Tensor(), r.x, r.n_reduced, is_max);
+  else
+    cpu::max_min(out, Tensor(), r.x, r.n_reduced, is_max);
   return finish(out, r);
 }
 
@@ -122,7 +134,10 @@ ValuesIndices extreme_dim(const char* op, const Tensor& x, int64_t dim, bool kee
              shape_str(x.sizes()), "); the operation has no identity");
   Tensor values = new_output(r, x.dtype(), x);
   Tensor indices = new_output(r, kInt64, x);
-  cpu::max_min(values, indices, r.x, r.n_reduced, is_max);
+  if (r.x.is_cuda())
+    cuda::max_min(values, indices, r.x, r.n_reduced, is_max);
+  else
+    cpu::max_min(values, indices, r.x, r.n_reduced, is_max);
   return {finish(values, r), finish(indices, r)};
 }
 
@@ -135,7 +150,10 @@ Tensor arg_extreme(const char* op, const Tensor& x, std::optional<int64_t> dim, 
     MICA_CHECK(r.count != 0, op, ": cannot reduce over dim ", d, " of size 0 (input shape ",
                shape_str(x.sizes()), "); the operation has no identity");
     Tensor indices = new_output(r, kInt64, x);
-    cpu::max_min(Tensor(), indices, r.x, r.n_reduced, is_max);
+    if (r.x.is_cuda())
+      cuda::max_min(Tensor(), indices, r.x, r.n_reduced, is_max);
+    else
+      cpu::max_min(Tensor(), indices, r.x, r.n_reduced, is_max);
     return finish(indices, r);
   }
   // no dim: the flat index over all of x
@@ -143,14 +161,20 @@ Tensor arg_extreme(const char* op, const Tensor& x, std::optional<int64_t> dim, 
   MICA_CHECK(x.numel() != 0, op, ": cannot reduce an empty tensor (shape ", shape_str(x.sizes()),
              ") without a dim; the operation has no identity");
   Tensor indices = new_output(r, kInt64, x);
-  cpu::max_min(Tensor(), indices, r.x, r.n_reduced, is_max);
+  if (r.x.is_cuda())
+    cuda::max_min(Tensor(), indices, r.x, r.n_reduced, is_max);
+  else
+    cpu::max_min(Tensor(), indices, r.x, r.n_reduced, is_max);
   return finish(indices, r);
 }
 
 Tensor logical(const char* op, const Tensor& x, const Dims& dims, bool keepdim, bool is_all) {
   const Reduction r = prepare(op, x, dims.vec(), keepdim);
   Tensor out = new_output(r, kBool, x);
-  cpu::all_any(out, r.x, r.n_reduced, is_all);
+  if (r.x.is_cuda())
+    cuda::all_any(out, r.x, r.n_reduced, is_all);
+  else
+    cpu::all_any(out, r.x, r.n_reduced, is_all);
   return finish(out, r);
 }
 
@@ -169,7 +193,10 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
   check_floating("mean", x);
   const Reduction r = prepare("mean", x, dims.vec(), keepdim);
   Tensor out = new_output(r, x.dtype(), x);
-  cpu::mean(out, r.x, r.n_reduced);
+  if (r.x.is_cuda())
+    cuda::mean(out, r.x, r.n_reduced);
+  else
+    cpu::mean(out, r.x, r.n_reduced);
   return finish(out, r);
 }
 
@@ -215,7 +242,10 @@ Tensor norm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
     check_nonempty("norm", r, x, what.c_str());
   }
   Tensor out = new_output(r, x.dtype(), x);
-  cpu::norm(out, r.x, r.n_reduced, p);
+  if (r.x.is_cuda())
+    cuda::norm(out, r.x, r.n_reduced, p);
+  else
+    cpu::norm(out, r.x, r.n_reduced, p);
   return finish(out, r);
 }
 
@@ -224,7 +254,10 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim) {
   check_floating("logsumexp", x);
   const Reduction r = prepare("logsumexp", x, dims.vec(), keepdim);
   Tensor out = new_output(r, x.dtype(), x);
-  cpu::logsumexp(out, r.x, r.n_reduced);
+  if (r.x.is_cuda())
+    cuda::logsumexp(out, r.x, r.n_reduced);
+  else
+    cpu::logsumexp(out, r.x, r.n_reduced);
   return finish(out, r);
 }
 

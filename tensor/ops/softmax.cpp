@@ -1,4 +1,5 @@
-// softmax / log_softmax front-ends: dim wrapping, dtype checks and casts, dispatch.
+// softmax / log_softmax front-ends: dim wrapping, dtype checks and casts, dispatch by device.
+#include "tensor/cuda/softmax.h"
 #include "tensor/cpu/nn.h"
 #include "tensor/ops/common.h"
 
@@ -14,7 +15,6 @@ Tensor softmax_impl(const char* op, const Tensor& x_in, int64_t dim, std::option
   MICA_CHECK(is_floating(dt), op, ": expected a floating input (float16, bfloat16, float32, ",
              "float64), got ", detail::describe(x_in), "; pass dtype to convert");
   const int64_t d = wrap_dim(dim, x_in.dim(), op);
-  detail::check_cpu(op, {&x_in});
   const Tensor x = (x_in.dtype() == dt ? x_in : x_in.to(dt)).contiguous();
   Tensor out = empty(x.sizes(), TensorOptions(dt).device(x.device()));
   const Shape& s = x.sizes();
@@ -22,7 +22,10 @@ Tensor softmax_impl(const char* op, const Tensor& x_in, int64_t dim, std::option
   for (int64_t i = 0; i < d; ++i) outer *= s[i];
   for (int64_t i = d + 1; i < x.dim(); ++i) inner *= s[i];
   const int64_t size = x.dim() == 0 ? 1 : s[d];
-  cpu::softmax(out, x, outer, size, inner, log);
+  if (out.is_cuda())
+    cuda::softmax(out, x, outer, size, inner, log);
+  else
+    cpu::softmax(out, x, outer, size, inner, log);
   return out;
 }
 }  // namespace
@@ -39,7 +42,7 @@ Tensor softmax_backward(const Tensor& grad_in, const Tensor& y_in, int64_t dim, 
   const char* op = log ? "log_softmax_backward" : "softmax_backward";
   detail::check_defined(op, grad_in, "grad_output");
   detail::check_defined(op, y_in, "output");
-  detail::check_cpu(op, {&grad_in, &y_in});
+  detail::check_same_device(op, {&grad_in, &y_in});
   MICA_CHECK(is_floating(y_in.dtype()) && grad_in.dtype() == y_in.dtype() &&
                  grad_in.sizes() == y_in.sizes(),
              op, ": expected grad_output and output of one floating dtype and shape, got ",
@@ -52,7 +55,10 @@ Tensor softmax_backward(const Tensor& grad_in, const Tensor& y_in, int64_t dim, 
   for (int64_t i = 0; i < d; ++i) outer *= s[i];
   for (int64_t i = d + 1; i < y.dim(); ++i) inner *= s[i];
   const int64_t size = y.dim() == 0 ? 1 : s[d];
-  cpu::softmax_backward(out, g, y, outer, size, inner, log);
+  if (out.is_cuda())
+    cuda::softmax_backward(out, g, y, outer, size, inner, log);
+  else
+    cpu::softmax_backward(out, g, y, outer, size, inner, log);
   return out;
 }
 
