@@ -25,7 +25,7 @@ struct SoftmaxBackward : Node {
     const Tensor yv = y.unpack(*this);
     // First order (no create_graph): one fused raw pass instead of four ops.
     if (!GradMode::is_enabled() && g.defined() && g.dtype() == yv.dtype() &&
-        g.sizes() == yv.sizes() && yv.device().is_cpu())
+        g.sizes() == yv.sizes() && g.device() == yv.device())
       return {raw([&] { return ops::softmax_backward(g, yv, dim, log); })};
     if (log) return {sub(g, mul(exp(yv), sum(g, dim, true)))};
     return {mul(yv, sub(g, sum(mul(g, yv), dim, true)))};

@@ -337,7 +337,7 @@ Tensor gelu(const Tensor& a, std::string_view approximate) {
       [tanh_form](const Tensor& g, const Tensor& x, const Tensor&) {
         // First order (no create_graph): one fused pass instead of ~15 pointwise ops.
         if (!GradMode::is_enabled() && g.dtype() == x.dtype() && g.sizes() == x.sizes() &&
-            x.device().is_cpu())
+            g.device() == x.device())
           return raw([&] { return ops::gelu_backward(g, x, tanh_form ? "tanh" : "none"); });
         if (!tanh_form) {
           const Tensor cdf = mul(add(erf(mul(x, 1.0 / std::numbers::sqrt2)), 1.0), 0.5);
