@@ -326,8 +326,13 @@ void run_conv(Direction dir, const Tensor& ref, const cpu::Conv2dGeom& g, int64_
     cudnnStatus_t st = workspace_size(dir, h, d, c.algo, &bytes);
     if (st != CUDNN_STATUS_SUCCESS) return st;
     Tensor ws;
-    if (bytes > 0)
-      ws = empty({static_cast<int64_t>(bytes)}, TensorOptions(kUInt8).device(ref.device()));
+    if (bytes > 0) {
+      try {
+        ws = empty({static_cast<int64_t>(bytes)}, TensorOptions(kUInt8).device(ref.device()));
+      } catch (const Error&) {
+        return CUDNN_STATUS_NOT_SUPPORTED;  // workspace too large for the free memory: next one
+      }
+    }
     return execute(dir, h, d, s, c.algo, bytes > 0 ? ws.raw_data() : nullptr, bytes, o);
   };
 
@@ -337,9 +342,15 @@ void run_conv(Direction dir, const Tensor& ref, const cpu::Conv2dGeom& g, int64_
     auto it = algo_cache().find(key);
     if (it != algo_cache().end()) cached = it->second;
   }
+  // Statuses that mean "not this algorithm here" (rather than a broken call).
+  auto retryable = [](cudnnStatus_t st) {
+    const int category = static_cast<int>(st) / 1000 * 1000;
+    return category == CUDNN_STATUS_NOT_SUPPORTED || category == CUDNN_STATUS_BAD_PARAM;
+  };
   if (cached.algo >= 0) {
-    MICA_CUDNN_CHECK(try_one(cached));
-    return;
+    const cudnnStatus_t st = try_one(cached);
+    if (st == CUDNN_STATUS_SUCCESS) return;
+    if (!retryable(st)) MICA_CUDNN_CHECK(st);  // else (e.g. no memory for its workspace) search
   }
   cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
   for (const Candidate& c : candidates(dir, h, d, t)) {
@@ -349,9 +360,7 @@ void run_conv(Direction dir, const Tensor& ref, const cpu::Conv2dGeom& g, int64_
       algo_cache()[key] = c;
       return;
     }
-    // Unsupported configurations move on to the next candidate; anything else is an error.
-    const int category = static_cast<int>(last) / 1000 * 1000;
-    if (category != CUDNN_STATUS_NOT_SUPPORTED && category != CUDNN_STATUS_BAD_PARAM) break;
+    if (!retryable(last)) break;  // a real error, reported below
   }
   MICA_FAIL(direction_name(dir), ": no cuDNN algorithm runs ", dtype_name(t), " input [", g.n, ", ",
             g.c_in, ", ", g.h, ", ", g.w, "] with weight [", g.c_out, ", ", g.c_in / g.groups, ", ",
