@@ -1,10 +1,12 @@
-// Convolution front-ends: argument and shape checks, output sizes, unbatched inputs, the
-// float16/bfloat16 -> float32 round trip, and dispatch to the CPU im2col/GEMM kernels.
+// Convolution front-ends: argument and shape checks, output sizes, unbatched inputs, and dispatch
+// to the CPU im2col/GEMM kernels (with a float16/bfloat16 -> float32 round trip) or to cuDNN
+// (tensor/cuda/conv.h; 16-bit dtypes go in as they are and compute in float32 there).
 #include "tensor/ops/conv.h"
 
 #include <array>
 
 #include "tensor/cpu/conv.h"
+#include "tensor/cuda/conv.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/conv_args.h"
 
@@ -36,7 +38,7 @@ Tensor prepared(const Tensor& t, DType d) {
   return (t.dtype() == d ? t : t.to(d)).contiguous();
 }
 
-// Shared input checks: defined, floating, same dtype and device, on the CPU.
+// Shared input checks: defined, floating, same dtype and device.
 void check_inputs(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
                   const char* x_name = "input") {
   detail::check_defined(op, x, x_name);
@@ -47,7 +49,6 @@ void check_inputs(const char* op, const Tensor& x, const Tensor& weight, const T
              describe(weight), ") must have the same dtype");
   MICA_CHECK(!bias.defined() || bias.dtype() == x.dtype(), op, ": ", x_name, " (", describe(x),
              ") and bias (", describe(bias), ") must have the same dtype");
-  detail::check_cpu(op, {&x, &weight, &bias});
 }
 
 // Geometry of conv(x4, weight); x4 is 4-d, the messages name the shapes the caller passed.
@@ -87,6 +88,11 @@ Tensor conv2d_impl(const char* op, const Tensor& x, const Tensor& weight, const 
   const Tensor x4 = unbatched ? x.unsqueeze(0) : x;
   const cpu::Conv2dGeom g = conv_geom(op, x4.sizes(), weight.sizes(), a, x_desc, w_desc);
   check_bias(op, bias, g.c_out);
+  if (x.is_cuda()) {
+    Tensor out = empty({g.n, g.c_out, g.oh, g.ow}, x.options());
+    cuda::conv2d_forward(x4, weight, bias, out, g);
+    return unbatched ? out.squeeze(0) : out;
+  }
   const DType cd = compute_dtype(x.dtype());
   Tensor out = empty({g.n, g.c_out, g.oh, g.ow}, TensorOptions(cd).device(x.device()));
   cpu::conv2d_forward(prepared(x4, cd), prepared(weight, cd), prepared(bias, cd), out, g);
@@ -171,6 +177,11 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
              "] is not positive (input ", x_desc, ", weight ", w_desc, ", stride [", g.sh, ", ",
              g.sw, "], padding [", g.ph, ", ", g.pw, "])");
   check_bias(op, bias, g.c_in);
+  if (x.is_cuda()) {
+    Tensor out = empty({g.n, g.c_in, g.h, g.w}, x.options());
+    cuda::conv2d_backward_input(x4, weight, bias, out, g);
+    return unbatched ? out.squeeze(0) : out;
+  }
   const DType cd = compute_dtype(x.dtype());
   Tensor out = empty({g.n, g.c_in, g.h, g.w}, TensorOptions(cd).device(x.device()));
   cpu::conv2d_backward_input(prepared(x4, cd), prepared(weight, cd), prepared(bias, cd), out, g);
@@ -204,6 +215,11 @@ Tensor conv2d_backward_input(const Tensor& grad_output, const Tensor& weight,
   MICA_CHECK(go.sizes() == want, op, ": grad_output ", shape_str(grad_output.sizes()),
              " does not match conv2d's output ", shape_str(want), " for input ",
              shape_str(input_sizes), " and weight ", shape_str(weight.sizes()));
+  if (grad_output.is_cuda()) {
+    Tensor gi = empty(xs, grad_output.options());
+    cuda::conv2d_backward_input(go, weight, Tensor(), gi, g);
+    return unbatched ? gi.squeeze(0) : gi;
+  }
   const DType cd = compute_dtype(grad_output.dtype());
   Tensor gi = empty(xs, TensorOptions(cd).device(grad_output.device()));
   cpu::conv2d_backward_input(prepared(go, cd), prepared(weight, cd), Tensor(), gi, g);
@@ -223,7 +239,6 @@ Tensor conv2d_backward_weight(const Tensor& grad_output, const Tensor& x,
   MICA_CHECK(is_floating(x.dtype()) && grad_output.dtype() == x.dtype(), op,
              ": expected grad_output (", describe(grad_output), ") and input (", describe(x),
              ") of one floating dtype");
-  detail::check_cpu(op, {&grad_output, &x});
   MICA_CHECK((x.dim() == 3 || x.dim() == 4) && grad_output.dim() == x.dim(), op,
              ": expected input and grad_output both 4-d (or both 3-d), got input ", describe(x),
              " and grad_output ", describe(grad_output));
@@ -241,6 +256,11 @@ Tensor conv2d_backward_weight(const Tensor& grad_output, const Tensor& x,
   MICA_CHECK(go.sizes() == want, op, ": grad_output ", shape_str(grad_output.sizes()),
              " does not match conv2d's output ", shape_str(want), " for input ",
              shape_str(x.sizes()), " and weight ", shape_str(weight_sizes));
+  if (x.is_cuda()) {
+    Tensor gw = empty(weight_sizes, x.options());
+    cuda::conv2d_backward_weight(go, x4, gw, g);
+    return gw;
+  }
   const DType cd = compute_dtype(x.dtype());
   Tensor gw = empty(weight_sizes, TensorOptions(cd).device(x.device()));
   cpu::conv2d_backward_weight(prepared(go, cd), prepared(x4, cd), gw, g);

@@ -1,6 +1,8 @@
 // Pooling front-ends: argument checks and geometry (tensor/ops/pool_args.h), unbatched inputs,
-// output allocation and dispatch to the CPU kernels.
+// output allocation and dispatch to the CPU or CUDA kernels.
 #include <array>
+
+#include "tensor/cuda/pool.h"
 
 #include "tensor/ops/conv.h"
 #include "tensor/ops/pool_args.h"
@@ -28,7 +30,10 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(
   const Shape shape{g.n, g.c, g.oh, g.ow};
   Tensor out = empty(shape, TensorOptions(x.dtype()).device(x.device()));
   Tensor idx = empty(shape, TensorOptions(kInt64).device(x.device()));
-  cpu::max_pool2d(x4, out, idx, g);
+  if (x.is_cuda())
+    cuda::max_pool2d(x4, out, idx, g);
+  else
+    cpu::max_pool2d(x4, out, idx, g);
   const Shape final_shape = out_shape(unbatched, g.n, g.c, g.oh, g.ow);
   return {out.view(final_shape), idx.view(final_shape)};
 }
@@ -50,7 +55,10 @@ Tensor avg_pool2d(const Tensor& x, const std::vector<int64_t>& kernel_size,
   const cpu::Pool2dGeom g =
       pool_geom(op, x4.sizes(), shape_str(x.sizes()), kernel_size, stride, padding, {1}, ceil_mode);
   Tensor out = empty({g.n, g.c, g.oh, g.ow}, TensorOptions(x.dtype()).device(x.device()));
-  cpu::avg_pool2d(x4, out, g, count_include_pad, divisor_override.value_or(0));
+  if (x.is_cuda())
+    cuda::avg_pool2d(x4, out, g, count_include_pad, divisor_override.value_or(0));
+  else
+    cpu::avg_pool2d(x4, out, g, count_include_pad, divisor_override.value_or(0));
   return out.view(out_shape(unbatched, g.n, g.c, g.oh, g.ow));
 }
 
@@ -62,7 +70,10 @@ Tensor adaptive_avg_pool2d(const Tensor& x, const std::vector<int64_t>& output_s
   const Tensor x4 = unbatched ? x.unsqueeze(0) : x;
   const int64_t n = x4.size(0), c = x4.size(1);
   Tensor out = empty({n, c, o[0], o[1]}, TensorOptions(x.dtype()).device(x.device()));
-  cpu::adaptive_avg_pool2d(x4, out);
+  if (x.is_cuda())
+    cuda::adaptive_avg_pool2d(x4, out);
+  else
+    cpu::adaptive_avg_pool2d(x4, out);
   return out.view(out_shape(unbatched, n, c, o[0], o[1]));
 }
 

@@ -1,6 +1,6 @@
 // Pooling geometry shared by the pooling front-ends and their backward ops (tensor/ops/pool.cpp,
 // pool_backward.cpp): input checks, PyTorch's output-size rule (with ceil_mode) and the window
-// geometry handed to the CPU kernels.
+// geometry handed to the CPU and CUDA kernels.
 #pragma once
 
 #include <string>
@@ -12,7 +12,7 @@
 
 namespace mica::ops::detail {
 
-// A floating 3-d [C, H, W] or 4-d [N, C, H, W] CPU tensor whose non-batch dims are non-empty.
+// A floating 3-d [C, H, W] or 4-d [N, C, H, W] tensor whose non-batch dims are non-empty.
 inline void check_pool_input(const char* op, const Tensor& x) {
   check_defined(op, x, "input");
   MICA_CHECK(x.dim() == 3 || x.dim() == 4, op,
@@ -21,7 +21,6 @@ inline void check_pool_input(const char* op, const Tensor& x) {
     MICA_CHECK(x.size(d) > 0, op, ": expected non-empty channel and spatial dims, got input ",
                describe(x));
   MICA_CHECK(is_floating(x.dtype()), op, ": expected a floating input, got ", describe(x));
-  check_cpu(op, {&x});
 }
 
 // floor((in + 2 pad - dil (k - 1) - 1) / stride) + 1, or ceil (then the last window must start

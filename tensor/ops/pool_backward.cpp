@@ -1,9 +1,12 @@
 // Front-ends of the pooling and upsampling backward ops: shape checks against the forward's
-// geometry, unbatched inputs, the float16/bfloat16 -> float32 round trip (gradients accumulate in
-// float), and dispatch to the CPU kernels (tensor/cpu/pool_backward.cpp).
+// geometry, unbatched inputs, and dispatch to the CPU kernels (tensor/cpu/pool_backward.cpp; with a
+// float16/bfloat16 -> float32 round trip, so gradients accumulate in float) or to the CUDA ones
+// (tensor/cuda/pool.h, upsample.h: any dtype and strides, accumulating in float themselves).
 #include <cmath>
 
 #include "tensor/cpu/pool_backward.h"
+#include "tensor/cuda/pool.h"
+#include "tensor/cuda/upsample.h"
 #include "tensor/ops/conv.h"
 #include "tensor/ops/pool_args.h"
 
@@ -25,7 +28,6 @@ Batched batched_args(const char* op, const Tensor& grad_output, const Shape& inp
   detail::check_defined(op, grad_output, "grad_output");
   MICA_CHECK(is_floating(grad_output.dtype()), op, ": expected a floating grad_output, got ",
              describe(grad_output));
-  detail::check_cpu(op, {&grad_output});
   const auto nd = static_cast<int64_t>(input_sizes.size());
   MICA_CHECK((nd == 4 || (allow_unbatched && nd == 3)) && grad_output.dim() == nd, op,
              ": expected input_sizes and grad_output both 4-d",
@@ -58,10 +60,16 @@ DType compute_dtype(DType t) {
   return t == kFloat64 ? kFloat64 : kFloat32;
 }
 
-// Zero-filled gradient of the 4-d input in the compute dtype, filled by kernel(go, gi), then
-// converted back and unbatched.
-template <class K>
-Tensor run_backward(const Batched& b, const Tensor& grad_output, K&& kernel) {
+// The gradient of the 4-d input, unbatched at the end. CPU: zero-filled in the compute dtype,
+// filled by kernel(go, gi) from a contiguous go, then converted back. CUDA: in grad_output's
+// dtype, fully written by cuda_kernel(go, gi) from go as it is.
+template <class K, class CK>
+Tensor run_backward(const Batched& b, const Tensor& grad_output, K&& kernel, CK&& cuda_kernel) {
+  if (grad_output.is_cuda()) {
+    Tensor gi = empty(b.xs, grad_output.options());
+    cuda_kernel(b.go, gi);
+    return b.unbatched ? gi.squeeze(0) : gi;
+  }
   const DType cd = compute_dtype(grad_output.dtype());
   const Tensor go = (b.go.dtype() == cd ? b.go : b.go.to(cd)).contiguous();
   Tensor gi = zeros(b.xs, TensorOptions(cd).device(grad_output.device()));
@@ -93,16 +101,23 @@ Tensor max_pool2d_backward(const Tensor& grad_output, const Tensor& indices,
   const char* op = "max_pool2d_backward";
   const Batched b = batched_args(op, grad_output, input_sizes, true);
   detail::check_defined(op, indices, "indices");
-  detail::check_cpu(op, {&indices});
+  detail::check_same_device(op, {&grad_output, &indices});
   MICA_CHECK(indices.dtype() == kInt64 && indices.sizes() == grad_output.sizes(), op,
              ": expected int64 indices of grad_output's shape ", shape_str(grad_output.sizes()),
              ", got ", describe(indices));
-  const Tensor idx = (b.unbatched ? indices.unsqueeze(0) : indices).contiguous();
-  return run_backward(b, grad_output, [&](const Tensor& go, const Tensor& gi) {
-    MICA_CHECK(cpu::max_pool2d_backward(go, idx, gi), op, ": indices must lie in [0, ",
-               b.xs[2] * b.xs[3], ") (positions within an input plane of input_sizes ",
-               shape_str(input_sizes), ")");
-  });
+  const Tensor idx4 = b.unbatched ? indices.unsqueeze(0) : indices;
+  auto bad_index = [&] {
+    MICA_FAIL(op, ": indices must lie in [0, ", b.xs[2] * b.xs[3],
+              ") (positions within an input plane of input_sizes ", shape_str(input_sizes), ")");
+  };
+  return run_backward(
+      b, grad_output,
+      [&](const Tensor& go, const Tensor& gi) {
+        if (!cpu::max_pool2d_backward(go, idx4.contiguous(), gi)) bad_index();
+      },
+      [&](const Tensor& go, const Tensor& gi) {
+        if (!cuda::max_pool2d_backward(go, idx4, gi)) bad_index();
+      });
 }
 
 Tensor avg_pool2d_backward(const Tensor& grad_output, const std::vector<int64_t>& input_sizes,
@@ -116,18 +131,24 @@ Tensor avg_pool2d_backward(const Tensor& grad_output, const std::vector<int64_t>
   const cpu::Pool2dGeom g = detail::pool_geom(op, b.xs, shape_str(input_sizes), kernel_size, stride,
                                               padding, {1}, ceil_mode);
   check_output_size(op, b.go, g.oh, g.ow, input_sizes, grad_output);
-  return run_backward(b, grad_output, [&](const Tensor& go, const Tensor& gi) {
-    cpu::avg_pool2d_backward(go, gi, g, count_include_pad, divisor_override.value_or(0));
-  });
+  return run_backward(
+      b, grad_output,
+      [&](const Tensor& go, const Tensor& gi) {
+        cpu::avg_pool2d_backward(go, gi, g, count_include_pad, divisor_override.value_or(0));
+      },
+      [&](const Tensor& go, const Tensor& gi) {
+        cuda::avg_pool2d_backward(go, gi, g, count_include_pad, divisor_override.value_or(0));
+      });
 }
 
 Tensor adaptive_avg_pool2d_backward(const Tensor& grad_output,
                                     const std::vector<int64_t>& input_sizes) {
   const char* op = "adaptive_avg_pool2d_backward";
   const Batched b = batched_args(op, grad_output, input_sizes, true);
-  return run_backward(b, grad_output, [&](const Tensor& go, const Tensor& gi) {
-    cpu::adaptive_avg_pool2d_backward(go, gi);
-  });
+  return run_backward(
+      b, grad_output,
+      [&](const Tensor& go, const Tensor& gi) { cpu::adaptive_avg_pool2d_backward(go, gi); },
+      [&](const Tensor& go, const Tensor& gi) { cuda::adaptive_avg_pool2d_backward(go, gi); });
 }
 
 Tensor upsample_nearest2d_backward(const Tensor& grad_output,
@@ -136,9 +157,14 @@ Tensor upsample_nearest2d_backward(const Tensor& grad_output,
   const char* op = "upsample_nearest2d_backward";
   const Batched b = batched_args(op, grad_output, input_sizes, false);
   const auto scales = upsample_scales(op, b, grad_output, input_sizes, scale_factors);
-  return run_backward(b, grad_output, [&](const Tensor& go, const Tensor& gi) {
-    cpu::upsample_nearest2d_backward(go, gi, scales.first, scales.second);
-  });
+  return run_backward(
+      b, grad_output,
+      [&](const Tensor& go, const Tensor& gi) {
+        cpu::upsample_nearest2d_backward(go, gi, scales.first, scales.second);
+      },
+      [&](const Tensor& go, const Tensor& gi) {
+        cuda::upsample_nearest2d_backward(go, gi, scales.first, scales.second);
+      });
 }
 
 Tensor upsample_bilinear2d_backward(const Tensor& grad_output,
@@ -147,9 +173,14 @@ Tensor upsample_bilinear2d_backward(const Tensor& grad_output,
   const char* op = "upsample_bilinear2d_backward";
   const Batched b = batched_args(op, grad_output, input_sizes, false);
   const auto scales = upsample_scales(op, b, grad_output, input_sizes, scale_factors);
-  return run_backward(b, grad_output, [&](const Tensor& go, const Tensor& gi) {
-    cpu::upsample_bilinear2d_backward(go, gi, align_corners, scales.first, scales.second);
-  });
+  return run_backward(
+      b, grad_output,
+      [&](const Tensor& go, const Tensor& gi) {
+        cpu::upsample_bilinear2d_backward(go, gi, align_corners, scales.first, scales.second);
+      },
+      [&](const Tensor& go, const Tensor& gi) {
+        cuda::upsample_bilinear2d_backward(go, gi, align_corners, scales.first, scales.second);
+      });
 }
 
 }  // namespace mica::ops

@@ -1,8 +1,9 @@
 // Upsampling front-ends: output size from size or scale factors (PyTorch's rules), argument
-// checks, output allocation and dispatch to the CPU kernels.
+// checks, output allocation and dispatch to the CPU or CUDA kernels.
 #include <cmath>
 
 #include "tensor/cpu/upsample.h"
+#include "tensor/cuda/upsample.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/conv.h"
 #include "tensor/ops/conv_args.h"
@@ -25,7 +26,6 @@ UpsampleSize upsample_size(const char* op, const Tensor& x,
   MICA_CHECK(x.size(1) > 0 && x.size(2) > 0 && x.size(3) > 0, op,
              ": expected non-empty channel and spatial dims, got input ", describe(x));
   MICA_CHECK(is_floating(x.dtype()), op, ": expected a floating input, got ", describe(x));
-  detail::check_cpu(op, {&x});
   MICA_CHECK(output_size.has_value() != scale_factors.has_value(), op,
              ": give exactly one of output_size and scale_factors");
   if (output_size) {
@@ -51,7 +51,10 @@ Tensor upsample_nearest2d(const Tensor& x, const std::optional<std::vector<int64
   const UpsampleSize u = upsample_size("upsample_nearest2d", x, output_size, scale_factors);
   Tensor out =
       empty({x.size(0), x.size(1), u.oh, u.ow}, TensorOptions(x.dtype()).device(x.device()));
-  cpu::upsample_nearest2d(x, out, u.scale_h, u.scale_w);
+  if (x.is_cuda())
+    cuda::upsample_nearest2d(x, out, u.scale_h, u.scale_w);
+  else
+    cpu::upsample_nearest2d(x, out, u.scale_h, u.scale_w);
   return out;
 }
 
@@ -61,7 +64,10 @@ Tensor upsample_bilinear2d(const Tensor& x, const std::optional<std::vector<int6
   const UpsampleSize u = upsample_size("upsample_bilinear2d", x, output_size, scale_factors);
   Tensor out =
       empty({x.size(0), x.size(1), u.oh, u.ow}, TensorOptions(x.dtype()).device(x.device()));
-  cpu::upsample_bilinear2d(x, out, align_corners, u.scale_h, u.scale_w);
+  if (x.is_cuda())
+    cuda::upsample_bilinear2d(x, out, align_corners, u.scale_h, u.scale_w);
+  else
+    cpu::upsample_bilinear2d(x, out, align_corners, u.scale_h, u.scale_w);
   return out;
 }
 
