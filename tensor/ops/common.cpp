@@ -20,12 +20,6 @@ void check_same_device(const char* op, std::initializer_list<const Tensor*> ts) 
   }
 }
 
-void check_cpu(const char* op, std::initializer_list<const Tensor*> ts) {
-  for (const Tensor* t : ts)
-    MICA_CHECK(!t->defined() || t->is_cpu(), op, ": not implemented on ", t->device(),
-               " yet (the CUDA backend arrives with its own issue)");
-}
-
 Tensor apply_requires_grad(Tensor t, const TensorOptions& opts) {
   if (opts.requires_grad()) {
     MICA_CHECK(is_floating(opts.dtype()), "requires_grad: only floating tensors can require ",
