@@ -50,6 +50,9 @@ struct OpInfo {
   // CPU on every sample (values, and gradients of differentiable rows) where a GPU is present.
   // OpCoverage fails on a row without one.
   bool cuda = true;
+  // The CPU-vs-CUDA tolerance when it must differ from tol (e.g. normal draws, exact against the
+  // float64 reference on the CPU, go through the GPU's log/sin/cos: a few ulps apart).
+  std::function<Tol(DType)> cuda_tol;
 };
 
 // Rows per op family, one function per file (explicit, no static registration).
