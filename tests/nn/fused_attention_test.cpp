@@ -62,7 +62,7 @@ TEST(FusedAttention, ComposedBackwardFormulaMatchesAutograd) {
       std::vector<Tensor> got;
       {
         AutoGradMode on(true);
-        got = detail::attention_backward_composed(g, q, k, v, causal, 0.3);
+        got = mica::detail::attention_backward_composed(g, q, k, v, causal, 0.3);
       }
       ASSERT_EQ(got.size(), 3u);
       for (size_t i = 0; i < 3; ++i) {
