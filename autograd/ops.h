@@ -3,6 +3,7 @@
 // backward sits next to the forward in autograd/functions/<family>.cpp. One header per family.
 #pragma once
 
+#include "autograd/ops/attention.h"
 #include "autograd/ops/conv.h"
 #include "autograd/ops/linalg.h"
 #include "autograd/ops/loss.h"

@@ -33,20 +33,25 @@ using Reduction = ops::Reduction;
 // float (added to the scores). is_causal masks keys after the query position (top-left
 // aligned); unlike torch it may be combined with attn_mask. dropout_p > 0 drops attention
 // weights (always, like torch: pass 0 in eval mode). Rows with every key masked give NaN.
-// Also returns the attention weights [..., L, S] (after dropout).
+// Also returns the attention weights [..., L, S] (after dropout); always composed from matmul,
+// softmax and masked_fill.
 std::pair<Tensor, Tensor> scaled_dot_product_attention_with_weights(
     const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask = {},
     double dropout_p = 0.0, bool is_causal = false, std::optional<double> scale = std::nullopt,
     Generator* generator = nullptr);
-inline Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
-                                           const Tensor& attn_mask = {}, double dropout_p = 0.0,
-                                           bool is_causal = false,
-                                           std::optional<double> scale = std::nullopt,
-                                           Generator* generator = nullptr) {
-  return scaled_dot_product_attention_with_weights(q, k, v, attn_mask, dropout_p, is_causal, scale,
-                                                   generator)
-      .first;
-}
+// The same output without the weights. Where uses_fused_attention says so (CUDA, no attn_mask,
+// no dropout) it runs the fused flash-style kernel (mica::fused_attention); elsewhere, and always
+// on the CPU, the composed path above.
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                    const Tensor& attn_mask = {}, double dropout_p = 0.0,
+                                    bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt,
+                                    Generator* generator = nullptr);
+// Whether scaled_dot_product_attention takes the fused kernel: no attn_mask, dropout_p == 0,
+// q, k, v of 2 to 4 dims (one count) with equal leading dims, Ev == E <= 128, L and S >= 1, all
+// on one CUDA device in one dtype of float32, bfloat16, float16 (ops::fused_attention_supported).
+bool uses_fused_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                          const Tensor& attn_mask = {}, double dropout_p = 0.0);
 
 // ---- linear, embedding ----
 inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {}) {

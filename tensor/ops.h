@@ -2,6 +2,7 @@
 // namespace mica, math in namespace mica::ops. One header per op family under tensor/ops/.
 #pragma once
 
+#include "tensor/ops/attention.h"
 #include "tensor/ops/conv.h"
 #include "tensor/ops/factory.h"
 #include "tensor/ops/indexing.h"

@@ -1,11 +1,13 @@
 // nn::MultiheadAttention (projections, head split, mask handling) and the attention core
-// nn::functional::scaled_dot_product_attention.
+// nn::functional::scaled_dot_product_attention (composed, or the fused CUDA kernel).
 #include "nn/layers/attention.h"
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <vector>
 
+#include "autograd/ops/attention.h"
 #include "autograd/ops/linalg.h"
 #include "autograd/ops/nn.h"
 #include "autograd/ops/norm.h"
@@ -31,7 +33,36 @@ Tensor causal_additive_mask(int64_t L, int64_t S, const Tensor& like) {
       m[static_cast<size_t>(i * S + j)] = -std::numeric_limits<float>::infinity();
   return from_vector(m, {L, S}).to(like.device(), like.dtype());
 }
+
+// t: [..., L, E] with 2 to 4 dims as the fused kernel's [B, H, L, E] (a view).
+Tensor as_bhld(const Tensor& t) {
+  Tensor r = t;
+  while (r.dim() < 4) r = r.unsqueeze(0);
+  return r;
+}
 }  // namespace
+
+bool uses_fused_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                          const Tensor& attn_mask, double dropout_p) {
+  if (attn_mask.defined() || dropout_p > 0 || !q.defined() || !k.defined() || !v.defined())
+    return false;
+  if (!q.is_cuda()) return false;  // the CPU always composes
+  if (q.dim() < 2 || q.dim() > 4 || k.dim() != q.dim() || v.dim() != q.dim()) return false;
+  for (int64_t d = 0; d + 2 < q.dim(); ++d)
+    if (k.size(d) != q.size(d) || v.size(d) != q.size(d)) return false;
+  return ops::fused_attention_supported(as_bhld(q), as_bhld(k), as_bhld(v));
+}
+
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                    const Tensor& attn_mask, double dropout_p, bool is_causal,
+                                    std::optional<double> scale, Generator* generator) {
+  if (!uses_fused_attention(q, k, v, attn_mask, dropout_p))
+    return scaled_dot_product_attention_with_weights(q, k, v, attn_mask, dropout_p, is_causal,
+                                                     scale, generator)
+        .first;
+  const double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  return fused_attention(as_bhld(q), as_bhld(k), as_bhld(v), is_causal, s).reshape(q.sizes());
+}
 
 std::pair<Tensor, Tensor> scaled_dot_product_attention_with_weights(
     const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask, double dropout_p,
@@ -174,8 +205,12 @@ std::pair<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const
   }
 
   const double p = is_training() ? dropout : 0.0;
-  auto [attn, weights] = functional::scaled_dot_product_attention_with_weights(
-      q, k, v, mask, p, fo.is_causal, std::nullopt);
+  Tensor attn, weights;
+  if (fo.need_weights)
+    std::tie(attn, weights) = functional::scaled_dot_product_attention_with_weights(
+        q, k, v, mask, p, fo.is_causal, std::nullopt);
+  else  // may take the fused kernel
+    attn = functional::scaled_dot_product_attention(q, k, v, mask, p, fo.is_causal);
   Tensor out = out_proj->forward(attn.transpose(1, 2).reshape({B, T, E}));
   if (unbatched)
     out = out.squeeze(0);

@@ -1,8 +1,8 @@
 // nn::MultiheadAttention with PyTorch's parameters, names and semantics: a packed in_proj_weight
 // [3E, E] when key and value have embed_dim features (else q_proj_weight, k_proj_weight,
 // v_proj_weight), in_proj_bias [3E], out_proj (Linear E -> E). The attention core is
-// nn::functional::scaled_dot_product_attention (nn/functional.h), written with matmul, softmax
-// and masked_fill so a fused kernel can replace it later.
+// nn::functional::scaled_dot_product_attention (nn/functional.h): composed from matmul, softmax
+// and masked_fill, or, without need_weights, masks and dropout on CUDA, the fused kernel.
 // Not supported (yet): add_bias_kv, add_zero_attn.
 #pragma once
 
