@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "autograd/ops.h"
+#include "nn/functional.h"
 #include "nn/init.h"
 #include "tensor/autograd_hooks.h"
 #include "tensor/error.h"
@@ -217,6 +218,18 @@ Tensor GPTAttention::forward(const Tensor& x, const Tensor& cos, const Tensor& s
     const int64_t rep = nh / nkv;
     k = k.unsqueeze(2).expand({B, nkv, rep, S, hd}).reshape({B, nh, S, hd});
     v = v.unsqueeze(2).expand({B, nkv, rep, S, hd}).reshape({B, nh, S, hd});
+  }
+  // No cache offset and no attention dropout: the fused attention kernel where it applies (CUDA;
+  // its causal mask is top-left aligned, which is this one when past == 0 and T == S).
+  const bool attn_dropout_off = config.dropout == 0 || !attn_dropout->is_training();
+  if (past == 0 && T == S && attn_dropout_off &&
+      nn::functional::uses_fused_attention(q, k, v, Tensor(), 0.0)) {
+    const Tensor y =
+        nn::functional::scaled_dot_product_attention(q, k, v, Tensor(), 0.0, /*is_causal=*/true,
+                                                     1.0 / std::sqrt(static_cast<double>(hd)))
+            .transpose(1, 2)
+            .reshape({B, T, C});
+    return resid_dropout->forward(is_llama(config) ? o_proj->forward(y) : c_proj->forward(y));
   }
   // Scaling q ([B, nh, T, hd]) instead of the scores ([B, nh, T, S]) is one pass over 4x (GPT-2:
   // T / hd) fewer elements, forward and backward.

@@ -9,8 +9,8 @@
 #include "tensor/autograd_hooks.h"
 #include "tensor/cpu/copy.h"
 #include "tensor/cpu/indexing.h"
-#include "tensor/cuda/indexing.h"
 #include "tensor/cuda/copy.h"
+#include "tensor/cuda/indexing.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/indexing.h"
 

@@ -38,6 +38,10 @@ struct Case {
   const OpInfo* op;
   DType dtype;
 };
+// For gtest's listing: "softmax float32" rather than the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.op->name << " " << dtype_name(c.dtype);
+}
 
 std::vector<Case> cuda_cases() {
   std::vector<Case> cases;
