@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The GPU check: one command for a machine with an NVIDIA GPU (H100/H200, sm_90). Configures a
 # Release build with CUDA, builds the CUDA tests, the GPU benchmarks and the chapter-2 example,
-# then runs in order, each with its own time limit so the whole check stays inside ~8 minutes:
+# then runs in order, each step under its own time limit and all of them inside one budget
+# (GPU_CHECK_BUDGET_S, 540 s by default, so it fits a 10-minute slot):
 #   1. ctest -L cuda (the op table's CPU-vs-CUDA parity, values and gradients, and the family tests)
 #   2. compute-sanitizer memcheck over the CUDA tests (the family tests; the parity suite only
 #      for float32, to fit the time)
 #   3. the chapter-2 example's quick run on the GPU
 #   4. the G1 workload (GPT-2 124M training steps, bf16 autocast) and gpu_kernels_bench (G2, G3,
-#      fused kernels, allocator), then the PyTorch peer of G1-G3 when PyTorch with CUDA is there
-# and writes summary.md (a table: step, result, seconds) plus every full log into $OUT (or
+#      fused kernels, allocator), again with CUDA's own pool (MICA_CUDA_ALLOCATOR=async) for the
+#      allocator comparison, then the PyTorch peer of G1-G3 when PyTorch with CUDA is there
+# (the order is by value: later steps are skipped when the budget runs out) and writes summary.md (a table: step, result, seconds) plus every full log into $OUT (or
 # gpu-check-out/ when OUT is unset). It never changes the GPU's clocks or modes.
 # Usage: bash scripts/gpu-check.sh [extra cmake args]
 set -uo pipefail
@@ -22,10 +24,21 @@ summary="$out/summary.md"
 jobs=$(nproc)
 rows=()
 
+# The whole check's time budget (seconds, default 540): a step gets at most what is left of it,
+# and a step with under 20 s left is skipped, so the check ends inside a 10-minute slot.
+budget=${GPU_CHECK_BUDGET_S:-540}
+
 # step NAME LIMIT_S COMMAND...: runs COMMAND with a time limit, logs to $out/NAME.log, records a row.
 step() {
   local name=$1 limit=$2
   shift 2
+  local left=$((budget - SECONDS))
+  if ((left < 20)); then
+    rows+=("| $name | skipped: the ${budget} s budget is spent | 0 |")
+    echo "gpu-check: $name: skipped (budget spent)"
+    return 0
+  fi
+  ((limit > left)) && limit=$left
   local t0=$SECONDS
   timeout --signal=INT --kill-after=10 "$limit" "$@" >"$out/$name.log" 2>&1
   local rc=$?
@@ -67,6 +80,11 @@ if ((built == 0)); then
   else
     rows+=("| peer_pytorch | skipped: no PyTorch with CUDA here | 0 |")
   fi
+  # The caching allocator against CUDA's own pool (cudaMallocAsync), same benchmarks and G1.
+  step bench_async_pool 60 env MICA_CUDA_ALLOCATOR=async build-gpu/bench/gpu_kernels_bench \
+    --benchmark_filter='allocator|gemm_gpt2_fc|layer_norm' --benchmark_min_time=0.1s
+  step bench_g1_async_pool 90 env MICA_CUDA_ALLOCATOR=async build-gpu/bench/g1_gpt2_gpu \
+    --batch 16 --steps 8
 fi
 
 {
@@ -97,6 +115,14 @@ fi
     echo '```'
     grep -E '^(gemm|attention|softmax|layer_norm|group_norm|cross_entropy|conv2d|allocator)' \
       "$out/bench_gpu.log" | cut -c1-150
+    echo '```'
+  fi
+  if [[ -f "$out/bench_async_pool.log" ]]; then
+    echo
+    echo "With MICA_CUDA_ALLOCATOR=async (cudaMallocAsync):"
+    echo '```'
+    grep -E '^(gemm|layer_norm|allocator)' "$out/bench_async_pool.log" | cut -c1-150
+    grep -E '^\{' "$out/bench_g1_async_pool.log" 2>/dev/null | tail -1
     echo '```'
   fi
 } >>"$summary"
