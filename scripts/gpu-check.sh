@@ -7,11 +7,12 @@
 #   2. compute-sanitizer memcheck over the CUDA tests (the family tests; the parity suite only
 #      for float32, to fit the time)
 #   3. the chapter-2 example's quick run on the GPU
-#   4. the G1 workload (GPT-2 124M training steps, bf16 autocast) and gpu_kernels_bench (G2, G3,
-#      fused kernels, allocator), again with CUDA's own pool (MICA_CUDA_ALLOCATOR=async) for the
-#      allocator comparison, then the PyTorch peer of G1-G3 when PyTorch with CUDA is there
-# (the order is by value: later steps are skipped when the budget runs out) and writes summary.md (a table: step, result, seconds) plus every full log into $OUT (or
-# gpu-check-out/ when OUT is unset). It never changes the GPU's clocks or modes.
+#   4. the G1 workload (GPT-2 124M training steps, bf16 autocast), gpu_kernels_bench (G2, G3,
+#      fused kernels, allocator), the PyTorch peer of G1-G3 when PyTorch with CUDA is there, and
+#      the allocator benchmarks and G1 again with CUDA's own pool (MICA_CUDA_ALLOCATOR=async)
+# (ordered by value: later steps are skipped when the budget runs out), and writes summary.md (a
+# table: step, result, seconds) plus every full log into $OUT (or gpu-check-out/ when OUT is
+# unset). It never changes the GPU's clocks or modes.
 # Usage: bash scripts/gpu-check.sh [extra cmake args]
 set -uo pipefail
 cd "$(dirname "$0")/.."
