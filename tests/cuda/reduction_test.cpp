@@ -7,58 +7,16 @@
 #include <cmath>
 #include <random>
 
+#include "cuda_test_util.h"
 #include "mica.h"
 #include "tensor/cuda/runtime.h"
 
 namespace mica {
 namespace {
 
-#define SKIP_WITHOUT_GPU() \
-  if (!cuda::is_available()) GTEST_SKIP() << "no GPU"
+using namespace cuda_test;
 
 const Device kGpu(kCUDA);
-
-// Values uniform in [low, high) (integers: truncated) as dtype, on the CPU.
-Tensor random_tensor(const Shape& shape, DType dtype, uint64_t seed, double low = -2,
-                     double high = 2) {
-  Tensor t = empty(shape, kFloat64);
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(low, high);
-  double* p = t.data_ptr<double>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = u(rng);
-  return t.to(dtype);
-}
-
-std::vector<double> host_values(const Tensor& t) {
-  const Tensor c = t.cpu().to(kFloat64).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
-// The CUDA result against the CPU's: same dtype and shape, values within atol + rtol * |cpu|
-// (NaN matches NaN, infinities match exactly).
-void expect_close(const Tensor& gpu, const Tensor& cpu, double rtol, double atol,
-                  const std::string& what) {
-  ASSERT_TRUE(gpu.is_cuda()) << what;
-  ASSERT_EQ(gpu.dtype(), cpu.dtype()) << what;
-  ASSERT_EQ(gpu.sizes(), cpu.sizes()) << what;
-  const std::vector<double> a = host_values(gpu), b = host_values(cpu);
-  int bad = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    bool ok;
-    if (std::isnan(b[i]))
-      ok = std::isnan(a[i]);
-    else if (std::isinf(b[i]))
-      ok = a[i] == b[i];
-    else
-      ok = std::abs(a[i] - b[i]) <= atol + rtol * std::abs(b[i]);
-    if (!ok && bad++ < 5)
-      ADD_FAILURE() << what << ": element " << i << " is " << a[i] << " on CUDA, " << b[i]
-                    << " on the CPU";
-  }
-}
-void expect_equal(const Tensor& gpu, const Tensor& cpu, const std::string& what) {
-  expect_close(gpu, cpu, 0, 0, what);
-}
 
 // Every floating reduction over dims of x, on CUDA and on the CPU.
 void check_floating_reductions(const Tensor& x_cpu, const Tensor& x_gpu, const Dims& dims,

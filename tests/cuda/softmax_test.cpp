@@ -7,51 +7,16 @@
 #include <cmath>
 #include <random>
 
+#include "cuda_test_util.h"
 #include "mica.h"
 #include "tensor/cuda/runtime.h"
 
 namespace mica {
 namespace {
 
-#define SKIP_WITHOUT_GPU() \
-  if (!cuda::is_available()) GTEST_SKIP() << "no GPU"
+using namespace cuda_test;
 
 const Device kGpu(kCUDA);
-
-Tensor random_tensor(const Shape& shape, DType dtype, uint64_t seed, double low = -4,
-                     double high = 4) {
-  Tensor t = empty(shape, kFloat64);
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(low, high);
-  double* p = t.data_ptr<double>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = u(rng);
-  return t.to(dtype);
-}
-
-std::vector<double> host_values(const Tensor& t) {
-  const Tensor c = t.cpu().to(kFloat64).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
-void expect_close(const Tensor& gpu, const Tensor& cpu, double tol, const std::string& what) {
-  ASSERT_TRUE(gpu.is_cuda()) << what;
-  ASSERT_EQ(gpu.dtype(), cpu.dtype()) << what;
-  ASSERT_EQ(gpu.sizes(), cpu.sizes()) << what;
-  const std::vector<double> a = host_values(gpu), b = host_values(cpu);
-  int bad = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    bool ok;
-    if (std::isnan(b[i]))
-      ok = std::isnan(a[i]);
-    else if (std::isinf(b[i]))
-      ok = a[i] == b[i];
-    else
-      ok = std::abs(a[i] - b[i]) <= tol + tol * std::abs(b[i]);
-    if (!ok && bad++ < 5)
-      ADD_FAILURE() << what << ": element " << i << " is " << a[i] << " on CUDA, " << b[i]
-                    << " on the CPU";
-  }
-}
 
 double tol_of(DType dt) {
   return dt == kFloat64 ? 1e-12 : dt == kFloat32 ? 1e-5 : dt == kFloat16 ? 2e-3 : 1e-2;
@@ -77,17 +42,17 @@ TEST(CudaSoftmax, WarpAndBlockRows) {
   SKIP_WITHOUT_GPU();
   for (const Shape& shape :
        std::vector<Shape>{{1000, 7}, {300, 128}, {64, 1024}, {10, 1025}, {7, 5000}, {3, 70000}}) {
-    check_softmax(random_tensor(shape, kFloat32, 1), 1, "rows " + shape_str(shape));
+    check_softmax(random_tensor(shape, kFloat32, 1, -4, 4), 1, "rows " + shape_str(shape));
   }
-  check_softmax(random_tensor({2, 3, 4100}, kFloat64, 2), -1, "float64 rows");
+  check_softmax(random_tensor({2, 3, 4100}, kFloat64, 2, -4, 4), -1, "float64 rows");
 }
 
 TEST(CudaSoftmax, StridedDimsAndNonContiguousInputs) {
   SKIP_WITHOUT_GPU();
-  const Tensor x = random_tensor({6, 50, 33}, kFloat32, 3);
+  const Tensor x = random_tensor({6, 50, 33}, kFloat32, 3, -4, 4);
   check_softmax(x, 0, "dim 0");
   check_softmax(x, 1, "dim 1");
-  check_softmax(random_tensor({2, 3000, 5}, kFloat32, 4), 1, "long strided dim");
+  check_softmax(random_tensor({2, 3000, 5}, kFloat32, 4, -4, 4), 1, "long strided dim");
   // a transposed CUDA view (made contiguous by the front-end)
   const Tensor g = x.to(kGpu).transpose(1, 2);
   expect_close(ops::softmax(g, 2), ops::softmax(x.transpose(1, 2), 2), 1e-5, "transposed");
@@ -98,16 +63,18 @@ TEST(CudaSoftmax, StridedDimsAndNonContiguousInputs) {
 TEST(CudaSoftmax, SixteenBitTypes) {
   SKIP_WITHOUT_GPU();
   for (DType dt : {kFloat16, kBFloat16}) {
-    check_softmax(random_tensor({40, 700}, dt, 5), 1, std::string(dtype_name(dt)) + " warp");
-    check_softmax(random_tensor({4, 9000}, dt, 6), 1, std::string(dtype_name(dt)) + " block");
-    check_softmax(random_tensor({4, 30, 9}, dt, 7), 1, std::string(dtype_name(dt)) + " strided");
+    check_softmax(random_tensor({40, 700}, dt, 5, -4, 4), 1, std::string(dtype_name(dt)) + " warp");
+    check_softmax(random_tensor({4, 9000}, dt, 6, -4, 4), 1,
+                  std::string(dtype_name(dt)) + " block");
+    check_softmax(random_tensor({4, 30, 9}, dt, 7, -4, 4), 1,
+                  std::string(dtype_name(dt)) + " strided");
   }
 }
 
 TEST(CudaSoftmax, NaNAndInfiniteRows) {
   SKIP_WITHOUT_GPU();
   for (int64_t n : {10, 3000}) {
-    Tensor x = random_tensor({4, n}, kFloat32, 8);
+    Tensor x = random_tensor({4, n}, kFloat32, 8, -4, 4);
     float* p = x.data_ptr<float>();
     p[0 * n + n / 2] = NAN;                                       // NaN row
     for (int64_t i = 0; i < n; ++i) p[1 * n + i] = -INFINITY;     // all -inf row
@@ -120,7 +87,7 @@ TEST(CudaSoftmax, NaNAndInfiniteRows) {
 
 TEST(CudaSoftmax, MixedDevicesAreAnError) {
   SKIP_WITHOUT_GPU();
-  const Tensor y = ops::softmax(random_tensor({3, 4}, kFloat32, 9), 1);
+  const Tensor y = ops::softmax(random_tensor({3, 4}, kFloat32, 9, -4, 4), 1);
   EXPECT_THROW(ops::softmax_backward(y.to(kGpu), y, 1, false), Error);
 }
 

@@ -7,51 +7,16 @@
 #include <cmath>
 #include <random>
 
+#include "cuda_test_util.h"
 #include "mica.h"
 #include "tensor/cuda/runtime.h"
 
 namespace mica {
 namespace {
 
-#define SKIP_WITHOUT_GPU() \
-  if (!cuda::is_available()) GTEST_SKIP() << "no GPU"
+using namespace cuda_test;
 
 const Device kGpu(kCUDA);
-
-Tensor random_tensor(const Shape& shape, DType dtype, uint64_t seed, double low = -2,
-                     double high = 2) {
-  Tensor t = empty(shape, kFloat64);
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(low, high);
-  double* p = t.data_ptr<double>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = u(rng);
-  return t.to(dtype);
-}
-
-std::vector<double> host_values(const Tensor& t) {
-  const Tensor c = t.cpu().to(kFloat64).contiguous();
-  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-
-void expect_close(const Tensor& gpu, const Tensor& cpu, double tol, const std::string& what) {
-  ASSERT_TRUE(gpu.is_cuda()) << what;
-  ASSERT_EQ(gpu.dtype(), cpu.dtype()) << what;
-  ASSERT_EQ(gpu.sizes(), cpu.sizes()) << what;
-  const std::vector<double> a = host_values(gpu), b = host_values(cpu);
-  int bad = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    bool ok;
-    if (std::isnan(b[i]))
-      ok = std::isnan(a[i]);
-    else if (std::isinf(b[i]))
-      ok = a[i] == b[i];
-    else
-      ok = std::abs(a[i] - b[i]) <= tol + tol * std::abs(b[i]);
-    if (!ok && bad++ < 5)
-      ADD_FAILURE() << what << ": element " << i << " is " << a[i] << " on CUDA, " << b[i]
-                    << " on the CPU";
-  }
-}
 
 // sort (both directions), argsort and topk along dim: values and indices must match exactly.
 void check_sorting(const Tensor& x, const Tensor& g, int64_t dim, const std::string& what) {
