@@ -34,7 +34,7 @@ void add(const std::string& name, std::function<std::function<void()>()> setup, 
   benchmark::RegisterBenchmark(name.c_str(),
                                [setup, counter, per_iter](benchmark::State& state) {
                                  if (!cuda::is_available()) {
-                                   state.SkipWithMessage("no CUDA device");
+                                   state.SkipWithError("no CUDA device");
                                    return;
                                  }
                                  const std::function<void()> body = setup();

@@ -6,6 +6,7 @@
 
 #include "tensor/cpu/loops.h"
 #include "tensor/kernels/pointwise.h"
+#include "tensor/kernels/pointwise_table.h"
 
 namespace mica::cpu::detail {
 
@@ -31,17 +32,10 @@ void map_same_type(const char* name, Dispatch dispatch, const Make& make, const 
   });
 }
 
-// A make callable for a functor without parameters.
-template <class F>
-inline constexpr auto plain = []<class C>() { return F{}; };
-
-// Dispatch sets as callables, so a kernel names which dtypes its functor supports.
-inline constexpr auto kAll = [](DType t, const char* n, auto&& f) { return dispatch_all(t, n, f); };
-inline constexpr auto kNumeric = [](DType t, const char* n, auto&& f) {
-  return dispatch_numeric(t, n, f);
-};
-inline constexpr auto kFloating = [](DType t, const char* n, auto&& f) {
-  return dispatch_floating(t, n, f);
-};
+// The make for a functor without parameters, and the dispatch sets, from the shared table.
+using kernels::plain;
+inline constexpr kernels::AllDTypes kAll{};
+inline constexpr kernels::NumericDTypes kNumeric{};
+inline constexpr kernels::FloatingDTypes kFloating{};
 
 }  // namespace mica::cpu::detail

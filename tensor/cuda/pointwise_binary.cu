@@ -1,6 +1,6 @@
 // CUDA pointwise kernels, binary arithmetic (add, sub, mul, the divisions, pow, minimum, maximum,
-// lerp with a scalar weight) and the zero check of integer division: each BinaryOp maps to its
-// shared functor exactly as in tensor/cpu/pointwise.cpp; comparisons and logical ops are in
+// lerp with a scalar weight) and the zero check of integer division: each BinaryOp's functor comes
+// from the shared table (tensor/kernels/pointwise_table.h); comparisons and logical ops are in
 // pointwise_compare.cu.
 #include "tensor/cuda/pointwise_impl.cuh"
 #include "tensor/ops/factory.h"
@@ -22,36 +22,10 @@ __global__ void any_zero_kernel(int64_t n, const T* p, int* flag) {
 
 void binary(ops::BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
             const ops::PointwiseArgs& args) {
-  using ops::BinaryOp;
-  switch (op) {
-    case BinaryOp::Add:
-      return map_same_type(
-          "add", kAll, [&]<class C>() { return kernels::Add<C>{args.alpha.to<C>()}; }, out, a, b);
-    case BinaryOp::Sub:
-      return map_same_type(
-          "sub", kNumeric, [&]<class C>() { return kernels::Sub<C>{args.alpha.to<C>()}; }, out, a,
-          b);
-    case BinaryOp::Mul:
-      return map_same_type("mul", kAll, plain<kernels::Mul>, out, a, b);
-    case BinaryOp::Div:
-      return map_same_type("div", kFloating, plain<kernels::Div>, out, a, b);
-    case BinaryOp::DivTrunc:
-      return map_same_type("div", kNumeric, plain<kernels::DivTrunc>, out, a, b);
-    case BinaryOp::DivFloor:
-      return map_same_type("div", kNumeric, plain<kernels::DivFloor>, out, a, b);
-    case BinaryOp::Pow:
-      return map_same_type("pow", kNumeric, plain<kernels::Pow>, out, a, b);
-    case BinaryOp::Minimum:
-      return map_same_type("minimum", kAll, plain<kernels::Minimum>, out, a, b);
-    case BinaryOp::Maximum:
-      return map_same_type("maximum", kAll, plain<kernels::Maximum>, out, a, b);
-    case BinaryOp::Lerp:
-      return map_same_type(
-          "lerp", kFloating, [&]<class C>() { return kernels::LerpScalar<C>{args.weight.to<C>()}; },
-          out, a, b);
-    default:
-      if (binary_compare(op, out, a, b)) return;
-  }
+  const auto map = [&](const char* name, auto dtypes, const auto& make) {
+    map_same_type(name, dtypes, make, out, a, b);
+  };
+  if (kernels::visit_binary_arithmetic(op, args, map) || binary_compare(op, out, a, b)) return;
   MICA_FAIL("binary: unknown op");
 }
 

@@ -10,6 +10,7 @@
 #include "tensor/cuda/loops.cuh"
 #include "tensor/cuda/pointwise.h"
 #include "tensor/kernels/pointwise.h"
+#include "tensor/kernels/pointwise_table.h"
 
 namespace mica::cuda::detail {
 
@@ -43,26 +44,11 @@ void map_same_type(const char* name, Dispatch dispatch, const Make& make, const 
   });
 }
 
-// A make callable for a functor without parameters (a struct: nvcc warns about a generic
-// lambda whose template parameter appears in no parameter type).
-template <class F>
-struct Plain {
-  template <class C>
-  F operator()() const {
-    return F{};
-  }
-};
-template <class F>
-inline constexpr Plain<F> plain{};
-
-// Dispatch sets as callables, so a kernel names which dtypes its functor supports.
-inline constexpr auto kAll = [](DType t, const char* n, auto&& f) { return dispatch_all(t, n, f); };
-inline constexpr auto kNumeric = [](DType t, const char* n, auto&& f) {
-  return dispatch_numeric(t, n, f);
-};
-inline constexpr auto kFloating = [](DType t, const char* n, auto&& f) {
-  return dispatch_floating(t, n, f);
-};
+// The make for a functor without parameters, and the dispatch sets, from the shared table.
+using kernels::plain;
+inline constexpr kernels::AllDTypes kAll{};
+inline constexpr kernels::NumericDTypes kNumeric{};
+inline constexpr kernels::FloatingDTypes kFloating{};
 
 // The op groups of the other files: comparisons and logical ops (pointwise_compare.cu), the
 // floating math and activations (pointwise_unary_math.cu). Each returns false for an op that is
