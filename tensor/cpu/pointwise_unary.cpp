@@ -1,11 +1,11 @@
-// CPU pointwise kernels, unary ops: maps each UnaryOp to its shared functor (parameters such as
-// the leaky_relu slope or the clamp bounds converted to the compute type once) and runs it
-// through the generic strided loop; tanh and the tanh-form GELU use the vectorizable float
-// versions of tensor/cpu/fast_math.h.
-#include "tensor/cpu/fast_math.h"
+// CPU pointwise kernels, unary ops: each UnaryOp's functor comes from the shared table
+// (tensor/kernels/pointwise_table.h; parameters such as the leaky_relu slope or the clamp bounds
+// converted to the compute type once) and runs through the generic strided loop; contiguous float
+// tanh and tanh-form GELU take the vectorized loops of vec_kernels.h.
 #include "tensor/cpu/pointwise.h"
 #include "tensor/cpu/pointwise_impl.h"
 #include "tensor/cpu/vec_kernels.h"
+#include "tensor/kernels/fast_math.h"
 
 namespace mica::cpu {
 
@@ -29,79 +29,10 @@ void unary(ops::UnaryOp op, const Tensor& out, const Tensor& a, const ops::Point
                  [&](int64_t b, int64_t e) { fn(o + b, x + b, e - b); });
     return;
   }
-  switch (op) {
-    case UnaryOp::Neg:
-      return map_same_type("neg", kNumeric, plain<kernels::Neg>, out, a);
-    case UnaryOp::Abs:
-      return map_same_type("abs", kNumeric, plain<kernels::Abs>, out, a);
-    case UnaryOp::Sign:
-      return map_same_type("sign", kAll, plain<kernels::Sign>, out, a);
-    case UnaryOp::Floor:
-      return map_same_type("floor", kNumeric, plain<kernels::Floor>, out, a);
-    case UnaryOp::Ceil:
-      return map_same_type("ceil", kNumeric, plain<kernels::Ceil>, out, a);
-    case UnaryOp::Round:
-      return map_same_type("round", kNumeric, plain<kernels::Round>, out, a);
-    case UnaryOp::Trunc:
-      return map_same_type("trunc", kNumeric, plain<kernels::Trunc>, out, a);
-    case UnaryOp::Exp:
-      return map_same_type("exp", kFloating, plain<kernels::Exp>, out, a);
-    case UnaryOp::Log:
-      return map_same_type("log", kFloating, plain<kernels::Log>, out, a);
-    case UnaryOp::Log1p:
-      return map_same_type("log1p", kFloating, plain<kernels::Log1p>, out, a);
-    case UnaryOp::Expm1:
-      return map_same_type("expm1", kFloating, plain<kernels::Expm1>, out, a);
-    case UnaryOp::Sqrt:
-      return map_same_type("sqrt", kFloating, plain<kernels::Sqrt>, out, a);
-    case UnaryOp::Rsqrt:
-      return map_same_type("rsqrt", kFloating, plain<kernels::Rsqrt>, out, a);
-    case UnaryOp::Sin:
-      return map_same_type("sin", kFloating, plain<kernels::Sin>, out, a);
-    case UnaryOp::Cos:
-      return map_same_type("cos", kFloating, plain<kernels::Cos>, out, a);
-    case UnaryOp::Tanh:
-      return map_same_type("tanh", kFloating, plain<FastTanh>, out, a);
-    case UnaryOp::Sigmoid:
-      return map_same_type("sigmoid", kFloating, plain<kernels::Sigmoid>, out, a);
-    case UnaryOp::Erf:
-      return map_same_type("erf", kFloating, plain<kernels::Erf>, out, a);
-    case UnaryOp::Relu:
-      return map_same_type("relu", kNumeric, plain<kernels::Relu>, out, a);
-    case UnaryOp::Gelu:
-      return map_same_type("gelu", kFloating, plain<kernels::Gelu>, out, a);
-    case UnaryOp::GeluTanh:
-      return map_same_type("gelu", kFloating, plain<FastGeluTanh>, out, a);
-    case UnaryOp::Silu:
-      return map_same_type("silu", kFloating, plain<kernels::Silu>, out, a);
-    case UnaryOp::Softplus:
-      return map_same_type(
-          "softplus", kFloating,
-          [&]<class C>() {
-            return kernels::Softplus<C>{static_cast<C>(args.beta), static_cast<C>(args.threshold)};
-          },
-          out, a);
-    case UnaryOp::LeakyRelu:
-      return map_same_type(
-          "leaky_relu", kFloating,
-          [&]<class C>() { return kernels::LeakyRelu<C>{static_cast<C>(args.negative_slope)}; },
-          out, a);
-    case UnaryOp::Clamp:
-      return map_same_type(
-          "clamp", kNumeric,
-          [&]<class C>() {
-            return kernels::Clamp<C>{args.min ? args.min->to<C>() : C(0),
-                                     args.max ? args.max->to<C>() : C(0), args.min.has_value(),
-                                     args.max.has_value()};
-          },
-          out, a);
-    case UnaryOp::PowScalar:
-      return map_same_type(
-          "pow", kNumeric, [&]<class C>() { return kernels::PowScalar<C>{args.exponent.to<C>()}; },
-          out, a);
-    case UnaryOp::LogicalNot:
-      return map_same_type("logical_not", kAll, plain<kernels::LogicalNot>, out, a);
-  }
+  const auto map = [&](const char* name, auto dtypes, const auto& make) {
+    map_same_type(name, dtypes, make, out, a);
+  };
+  if (kernels::visit_unary_basic(op, args, map) || kernels::visit_unary_math(op, args, map)) return;
   MICA_FAIL("unary: unknown op");
 }
 
@@ -124,7 +55,7 @@ void gelu_backward(const Tensor& out, const Tensor& grad, const Tensor& x, bool 
             const C a = convert<C>(v);
             C d;
             if constexpr (std::is_same_v<C, float>) {
-              d = gelu_tanh_grad_f32(a);
+              d = kernels::gelu_tanh_grad_f32(a);
             } else {
               const C k0 = C(0.79788456080286535588), k1 = C(0.044715);
               const C t = std::tanh(k0 * (a + k1 * a * a * a));

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "tensor/cpu/fast_math.h"
+#include "tensor/kernels/fast_math.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(MICA_NO_TARGET_CLONES)
 #define MICA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -17,15 +17,15 @@
 namespace mica::cpu::vec {
 
 MICA_CLONES void tanh_f32(float* o, const float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) o[i] = cpu::tanh_f32(x[i]);
+  for (int64_t i = 0; i < n; ++i) o[i] = kernels::tanh_f32(x[i]);
 }
 
 MICA_CLONES void gelu_tanh_f32(float* o, const float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) o[i] = cpu::gelu_tanh_f32(x[i]);
+  for (int64_t i = 0; i < n; ++i) o[i] = kernels::gelu_tanh_f32(x[i]);
 }
 
 MICA_CLONES void gelu_tanh_backward_f32(float* o, const float* g, const float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) o[i] = g[i] * cpu::gelu_tanh_grad_f32(x[i]);
+  for (int64_t i = 0; i < n; ++i) o[i] = g[i] * kernels::gelu_tanh_grad_f32(x[i]);
 }
 
 // Three passes over a row (in cache): max, exp(x - max) stored and summed, scale by 1 / sum.

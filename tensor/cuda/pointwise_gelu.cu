@@ -1,12 +1,12 @@
 // CUDA GELU backward: out = grad * gelu'(x) for the exact (erf) and the tanh form, computed in
 // compute_t<T> with the same formulas as tensor/cpu/pointwise_unary.cpp (float's tanh form
-// through the shared gelu_tanh_grad_f32 of tensor/cpu/fast_math.h, a __host__ __device__
+// through the shared gelu_tanh_grad_f32 of tensor/kernels/fast_math.h, a __host__ __device__
 // helper), so CPU and CUDA agree.
 #include <cmath>
 
-#include "tensor/cpu/fast_math.h"
 #include "tensor/cuda/pointwise.h"
 #include "tensor/cuda/pointwise_impl.cuh"
+#include "tensor/kernels/fast_math.h"
 
 namespace mica::cuda {
 
@@ -20,7 +20,7 @@ struct GeluTanhBackward {
     const C a = convert<C>(v);
     C d;
     if constexpr (std::is_same_v<C, float>) {
-      d = cpu::gelu_tanh_grad_f32(a);
+      d = kernels::gelu_tanh_grad_f32(a);
     } else {
       const C k0 = C(0.79788456080286535588), k1 = C(0.044715);
       const C t = std::tanh(k0 * (a + k1 * a * a * a));

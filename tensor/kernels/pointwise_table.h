@@ -1,11 +1,13 @@
-// Which shared functor (tensor/kernels/pointwise.h) each binary and ternary pointwise op runs, with
-// its name and the dtypes it accepts: written once, used by the CPU loop (tensor/cpu/pointwise.cpp)
-// and the CUDA kernels (tensor/cuda/pointwise_*.cu), which differ only in how they map a functor.
-// visit(name, dtypes, make) is called for the op; dtypes is a dispatch set (AllDTypes,
-// NumericDTypes, FloatingDTypes: callable as dtypes(dtype, name, f)) and make.template
-// operator()<C>() builds the functor for compute type C, parameters converted once. Host code.
+// Which shared functor (tensor/kernels/pointwise.h) each unary, binary and ternary pointwise op
+// runs, with its name and the dtypes it accepts: written once, used by the CPU loop
+// (tensor/cpu/pointwise.cpp) and the CUDA kernels (tensor/cuda/pointwise_*.cu), which differ only
+// in how they map a functor. visit(name, dtypes, make) is called for the op; dtypes is a dispatch
+// set (AllDTypes, NumericDTypes, FloatingDTypes: callable as dtypes(dtype, name, f)) and
+// make.template operator()<C>() builds the functor for compute type C, parameters converted once.
+// Host code.
 #pragma once
 
+#include "tensor/kernels/fast_math.h"
 #include "tensor/kernels/pointwise.h"
 #include "tensor/ops/pointwise.h"
 
@@ -41,6 +43,115 @@ struct Plain {
 };
 template <class F>
 inline constexpr Plain<F> plain{};
+
+// Unary ops without transcendental math (neg, abs, sign, the roundings, relu, clamp with scalar
+// bounds, pow with a scalar exponent, logical_not); false for the others.
+template <class Visit>
+bool visit_unary_basic(ops::UnaryOp op, const ops::PointwiseArgs& args, Visit&& visit) {
+  using ops::UnaryOp;
+  switch (op) {
+    case UnaryOp::Neg:
+      visit("neg", NumericDTypes{}, plain<Neg>);
+      return true;
+    case UnaryOp::Abs:
+      visit("abs", NumericDTypes{}, plain<Abs>);
+      return true;
+    case UnaryOp::Sign:
+      visit("sign", AllDTypes{}, plain<Sign>);
+      return true;
+    case UnaryOp::Floor:
+      visit("floor", NumericDTypes{}, plain<Floor>);
+      return true;
+    case UnaryOp::Ceil:
+      visit("ceil", NumericDTypes{}, plain<Ceil>);
+      return true;
+    case UnaryOp::Round:
+      visit("round", NumericDTypes{}, plain<Round>);
+      return true;
+    case UnaryOp::Trunc:
+      visit("trunc", NumericDTypes{}, plain<Trunc>);
+      return true;
+    case UnaryOp::Relu:
+      visit("relu", NumericDTypes{}, plain<Relu>);
+      return true;
+    case UnaryOp::Clamp:
+      visit("clamp", NumericDTypes{}, [&]<class C>() {
+        return Clamp<C>{args.min ? args.min->to<C>() : C(0), args.max ? args.max->to<C>() : C(0),
+                        args.min.has_value(), args.max.has_value()};
+      });
+      return true;
+    case UnaryOp::PowScalar:
+      visit("pow", NumericDTypes{}, [&]<class C>() { return PowScalar<C>{args.exponent.to<C>()}; });
+      return true;
+    case UnaryOp::LogicalNot:
+      visit("logical_not", AllDTypes{}, plain<LogicalNot>);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Floating math and activations; tanh and the tanh-form GELU use the float versions of
+// fast_math.h on both devices. false for the others.
+template <class Visit>
+bool visit_unary_math(ops::UnaryOp op, const ops::PointwiseArgs& args, Visit&& visit) {
+  using ops::UnaryOp;
+  switch (op) {
+    case UnaryOp::Exp:
+      visit("exp", FloatingDTypes{}, plain<Exp>);
+      return true;
+    case UnaryOp::Log:
+      visit("log", FloatingDTypes{}, plain<Log>);
+      return true;
+    case UnaryOp::Log1p:
+      visit("log1p", FloatingDTypes{}, plain<Log1p>);
+      return true;
+    case UnaryOp::Expm1:
+      visit("expm1", FloatingDTypes{}, plain<Expm1>);
+      return true;
+    case UnaryOp::Sqrt:
+      visit("sqrt", FloatingDTypes{}, plain<Sqrt>);
+      return true;
+    case UnaryOp::Rsqrt:
+      visit("rsqrt", FloatingDTypes{}, plain<Rsqrt>);
+      return true;
+    case UnaryOp::Sin:
+      visit("sin", FloatingDTypes{}, plain<Sin>);
+      return true;
+    case UnaryOp::Cos:
+      visit("cos", FloatingDTypes{}, plain<Cos>);
+      return true;
+    case UnaryOp::Tanh:
+      visit("tanh", FloatingDTypes{}, plain<FastTanh>);
+      return true;
+    case UnaryOp::Sigmoid:
+      visit("sigmoid", FloatingDTypes{}, plain<Sigmoid>);
+      return true;
+    case UnaryOp::Erf:
+      visit("erf", FloatingDTypes{}, plain<Erf>);
+      return true;
+    case UnaryOp::Gelu:
+      visit("gelu", FloatingDTypes{}, plain<Gelu>);
+      return true;
+    case UnaryOp::GeluTanh:
+      visit("gelu", FloatingDTypes{}, plain<FastGeluTanh>);
+      return true;
+    case UnaryOp::Silu:
+      visit("silu", FloatingDTypes{}, plain<Silu>);
+      return true;
+    case UnaryOp::Softplus:
+      visit("softplus", FloatingDTypes{}, [&]<class C>() {
+        return Softplus<C>{static_cast<C>(args.beta), static_cast<C>(args.threshold)};
+      });
+      return true;
+    case UnaryOp::LeakyRelu:
+      visit("leaky_relu", FloatingDTypes{},
+            [&]<class C>() { return LeakyRelu<C>{static_cast<C>(args.negative_slope)}; });
+      return true;
+    default:
+      return false;
+  }
+}
 
 // Arithmetic binary ops (add ... lerp with a scalar weight); false for the others.
 template <class Visit>

@@ -10,7 +10,7 @@
 #include "tensor/kernels/nn.h"
 #include "tensor/kernels/pointwise.h"
 
-namespace mica::cpu {
+namespace mica::kernels {
 
 // tanh for float within about 2 ulp. |x| < 0.625: the Taylor series x + c3 x^3 + ... + c21 x^21
 // (alternating, truncation below 2e-9 relative); otherwise 1 - 2 / (exp(2|x|) + 1), whose
@@ -87,4 +87,4 @@ struct FastGeluTanh {
   }
 };
 
-}  // namespace mica::cpu
+}  // namespace mica::kernels
