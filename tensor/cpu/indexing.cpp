@@ -8,35 +8,13 @@
 #include <limits>
 
 #include "tensor/cpu/loops.h"
+#include "tensor/kernels/element_bits.h"
 #include "tensor/ops/factory.h"
 
 namespace mica::cpu {
 
 namespace {
-// Calls f.template operator()<U>() with an unsigned integer type of the given byte width.
-template <class F>
-decltype(auto) dispatch_bytes(size_t bytes, F&& f) {
-  switch (bytes) {
-    case 1:
-      return f.template operator()<uint8_t>();
-    case 2:
-      return f.template operator()<uint16_t>();
-    case 4:
-      return f.template operator()<uint32_t>();
-    case 8:
-      return f.template operator()<uint64_t>();
-    default:
-      break;
-  }
-  MICA_FAIL("indexing: unsupported element size ", bytes);
-}
-
-// An index value, negative ones counted from the end when wrap > 0.
-template <class I>
-inline int64_t wrapped(I v, int64_t wrap) {
-  const int64_t x = static_cast<int64_t>(v);
-  return x < 0 ? x + wrap : x;
-}
+using kernels::wrapped;
 
 char* bytes_of(const Tensor& t) {
   return static_cast<char*>(t.raw_data());
@@ -78,7 +56,7 @@ void gather_offsets(const Tensor& out, const Tensor& src_base, const Tensor& ind
   const std::array<const Shape*, 3> strides{&out.strides(), &src_base.strides(), &index.strides()};
   const StridedPlan<3> plan = make_plan<3>(out.sizes(), strides);
   if (plan.numel == 0) return;
-  dispatch_bytes(out.element_size(), [&]<class E>() {
+  kernels::dispatch_bytes(out.element_size(), "indexing", [&]<class E>() {
     dispatch_index(index.dtype(), "gather", [&]<class I>() {
       const std::array<char*, 3> base{bytes_of(out), bytes_of(src_base), bytes_of(index)};
       const std::array<size_t, 3> es{sizeof(E), sizeof(E), sizeof(I)};
@@ -104,7 +82,7 @@ void scatter_offsets(const Tensor& dst_base, const Tensor& src, const Tensor& in
   if (plan.numel == 0) return;
   const std::array<char*, 3> base{bytes_of(dst_base), bytes_of(src), bytes_of(index)};
   if (!accumulate) {
-    dispatch_bytes(dst_base.element_size(), [&]<class E>() {
+    kernels::dispatch_bytes(dst_base.element_size(), "indexing", [&]<class E>() {
       dispatch_index(index.dtype(), "scatter", [&]<class I>() {
         const std::array<size_t, 3> es{sizeof(E), sizeof(E), sizeof(I)};
         parallel_for(0, plan.numel, kGrainSize, [&](int64_t b, int64_t e) {
@@ -181,7 +159,7 @@ Tensor masked_select(const Tensor& t, const Tensor& mask) {
                   });
   Tensor out = empty({count}, t.options());
   if (count == 0) return out;
-  dispatch_bytes(t.element_size(), [&]<class E>() {
+  kernels::dispatch_bytes(t.element_size(), "indexing", [&]<class E>() {
     E* o = static_cast<E*>(out.raw_data());
     const std::array<size_t, 2> es{sizeof(E), 1};
     walk_range<2>(plan, base, es, 0, plan.numel,

@@ -8,7 +8,8 @@
 
 namespace mica::cpu::vec {
 
-// o[i] = tanh(x[i]); o[i] = gelu_tanh(x[i]); o[i] = g[i] * gelu_tanh'(x[i]) (tensor/kernels/fast_math.h).
+// o[i] = tanh(x[i]); o[i] = gelu_tanh(x[i]); o[i] = g[i] * gelu_tanh'(x[i])
+// (tensor/kernels/fast_math.h).
 void tanh_f32(float* o, const float* x, int64_t n);
 void gelu_tanh_f32(float* o, const float* x, int64_t n);
 void gelu_tanh_backward_f32(float* o, const float* g, const float* x, int64_t n);

@@ -5,6 +5,7 @@
 
 #include "tensor/cuda/copy.h"
 #include "tensor/cuda/loops.cuh"
+#include "tensor/kernels/element_bits.h"
 
 namespace mica::cuda {
 
@@ -33,22 +34,6 @@ struct Constant {
   MICA_INLINE T operator()() const { return value; }
 };
 
-// The unsigned integer type of an element size in bytes.
-template <class F>
-void dispatch_bits(size_t size, F&& f) {
-  switch (size) {
-    case 1:
-      return f.template operator()<uint8_t>();
-    case 2:
-      return f.template operator()<uint16_t>();
-    case 4:
-      return f.template operator()<uint32_t>();
-    case 8:
-      return f.template operator()<uint64_t>();
-  }
-  MICA_FAIL("copy_: unsupported element size ", size);
-}
-
 }  // namespace
 
 void copy(const Tensor& dst, const Tensor& src) {
@@ -65,8 +50,8 @@ void copy(const Tensor& dst, const Tensor& src) {
                                       cudaMemcpyDeviceToDevice, stream_of(dst)));
       return;
     }
-    dispatch_bits(element_size(dst.dtype()),
-                  [&]<class U>() { elementwise<U, U>(dst, Identity{}, src); });
+    kernels::dispatch_bytes(element_size(dst.dtype()), "copy_",
+                            [&]<class U>() { elementwise<U, U>(dst, Identity{}, src); });
     return;
   }
   dispatch_all(dst.dtype(), "copy_", [&]<class D>() {

@@ -6,33 +6,16 @@
 #include <cstdint>
 
 #include "tensor/cuda/launch.cuh"
+#include "tensor/kernels/element_bits.h"
 #include "tensor/ops/factory.h"
 
 namespace mica::cuda::detail {
 
-// Calls f.template operator()<U>() with an unsigned integer type of the given byte width.
+using kernels::wrapped;
+// kernels::dispatch_bytes with this family's name in its error.
 template <class F>
 decltype(auto) dispatch_bytes(size_t bytes, F&& f) {
-  switch (bytes) {
-    case 1:
-      return f.template operator()<uint8_t>();
-    case 2:
-      return f.template operator()<uint16_t>();
-    case 4:
-      return f.template operator()<uint32_t>();
-    case 8:
-      return f.template operator()<uint64_t>();
-    default:
-      break;
-  }
-  MICA_FAIL("cuda indexing: unsupported element size ", bytes);
-}
-
-// An index value, negative ones counted from the end when wrap > 0.
-template <class I>
-MICA_INLINE int64_t wrapped(I v, int64_t wrap) {
-  const int64_t x = static_cast<int64_t>(v);
-  return x < 0 ? x + wrap : x;
+  return kernels::dispatch_bytes(bytes, "cuda indexing", f);
 }
 
 inline char* bytes_of(const Tensor& t) {
