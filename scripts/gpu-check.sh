@@ -37,7 +37,7 @@ step() {
   if ((left < 20)); then
     rows+=("| $name | skipped: the ${budget} s budget is spent | 0 |")
     echo "gpu-check: $name: skipped (budget spent)"
-    return 0
+    return 3
   fi
   ((limit > left)) && limit=$left
   local t0=$SECONDS
@@ -135,4 +135,5 @@ fi
 } >>"$summary"
 cat "$summary"
 grep -q 'FAILED\|TIMED OUT' "$summary" && exit 1
+((built == 0)) || exit 1  # nothing was checked
 exit 0
