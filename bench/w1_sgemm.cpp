@@ -1,9 +1,7 @@
 // Workload W1 (shared/WORKLOADS.md): sgemm C = A @ B, square fp32, A, B ~ N(0, 1), 3 warm-up
 // calls then 400 / 40 / 12 timed calls for n = 256 / 1024 / 2048; one JSON line per size with
 // the median ms per call and GFLOP/s = 2 n^3 / median.
-// mica has no matmul with an output argument, so each call goes through ops::mm and allocates a
-// fresh C (the previous one is freed when it is replaced), while the WORKLOADS.md peer writes into
-// a preallocated C. bench/gemm_bench measures mica::cpu::gemm into a preallocated buffer.
+// Like the peer's torch.mm(a, b, out=c), each call writes into a preallocated C (ops::mm_out).
 //
 // Usage: w1_sgemm [--sizes 256,1024,2048] [--quick] (quick: 1/10 of the calls, at least 3)
 #include "bench/workload_util.h"
@@ -27,12 +25,12 @@ int main(int argc, char** argv) {
     int64_t calls = n <= 256 ? 400 : n <= 1024 ? 40 : 12;
     if (quick) calls = std::max<int64_t>(3, calls / 10);
     const Tensor a = randn({n, n}), b = randn({n, n});
-    Tensor c;
-    for (int i = 0; i < 3; ++i) c = ops::mm(a, b);
+    const Tensor c = empty({n, n});
+    for (int i = 0; i < 3; ++i) ops::mm_out(c, a, b);
     std::vector<double> times;
     for (int64_t i = 0; i < calls; ++i) {
       const double t0 = now_ms();
-      c = ops::mm(a, b);
+      ops::mm_out(c, a, b);
       times.push_back(now_ms() - t0);
     }
     const Stats st = stats_of(times);

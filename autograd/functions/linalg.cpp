@@ -281,6 +281,13 @@ Tensor mm(const Tensor& a_in, const Tensor& b_in) {
   const Tensor a = autocast::lower(a_in), b = autocast::lower(b_in);
   return record_matmul(a, b, raw([&] { return ops::mm(a, b); }));
 }
+const Tensor& mm_out(const Tensor& out, const Tensor& a, const Tensor& b) {
+  const auto wants_grad = [](const Tensor& t) { return t.defined() && t.requires_grad(); };
+  MICA_CHECK(!GradMode::is_enabled() || (!wants_grad(a) && !wants_grad(b) && !wants_grad(out)),
+             "mm_out: writing into out does not record autograd history; use mm, or call "
+             "mm_out under NoGradGuard");
+  return ops::mm_out(out, a, b);
+}
 Tensor bmm(const Tensor& a_in, const Tensor& b_in) {
   const Tensor a = autocast::lower(a_in), b = autocast::lower(b_in);
   return record_matmul(a, b, raw([&] { return ops::bmm(a, b); }));

@@ -13,6 +13,9 @@ namespace mica {
 Tensor matmul(const Tensor& a, const Tensor& b);
 // a: [n, k], b: [k, m] -> [n, m]
 Tensor mm(const Tensor& a, const Tensor& b);
+// out [n, m] = a [n, k] @ b [k, m] written into a preallocated out (torch.mm(a, b, out=c)); no
+// autograd: throws if a, b or out requires grad while grad mode is on. Returns out.
+const Tensor& mm_out(const Tensor& out, const Tensor& a, const Tensor& b);
 // a: [B, n, k], b: [B, k, m] -> [B, n, m]
 Tensor bmm(const Tensor& a, const Tensor& b);
 // input: broadcastable to [n, m], m1: [n, k], m2: [k, m] -> beta * input + alpha * (m1 @ m2)

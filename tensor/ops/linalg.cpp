@@ -3,6 +3,8 @@
 // them natively), output allocation and dispatch to the CPU or CUDA batched-GEMM kernel.
 #include "tensor/ops/linalg.h"
 
+#include <utility>
+
 #include "tensor/cpu/linalg.h"
 #include "tensor/cuda/linalg.h"
 #include "tensor/ops/common.h"
@@ -49,6 +51,25 @@ void check_operands(const char* op, const Tensor& a, const Tensor& b) {
   MICA_CHECK(a.dtype() == b.dtype(), op, ": expected both operands to have the same dtype, got ",
              dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
   MICA_CHECK(a.dtype() != kBool, op, ": not supported for bool tensors");
+}
+
+// The byte range [first, last] a strided tensor can touch (non-empty tensors).
+std::pair<const char*, const char*> byte_extent(const Tensor& t) {
+  const char* p = static_cast<const char*>(t.raw_data());
+  int64_t lo = 0, hi = 0;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    const int64_t span = (t.size(d) - 1) * t.stride(d);
+    (span < 0 ? lo : hi) += span;
+  }
+  const auto es = static_cast<int64_t>(t.element_size());
+  return {p + lo * es, p + hi * es + es - 1};
+}
+
+bool overlaps(const Tensor& x, const Tensor& y) {
+  if (x.numel() == 0 || y.numel() == 0) return false;
+  const auto [x0, x1] = byte_extent(x);
+  const auto [y0, y1] = byte_extent(y);
+  return x0 <= y1 && y0 <= x1;
 }
 
 Shape concat(Shape a, const Shape& b) {
@@ -127,6 +148,36 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   MICA_CHECK(a.dim() == 2 && b.dim() == 2, "mm: expected 2-d matrices, got shapes ",
              shape_str(a.sizes()), " and ", shape_str(b.sizes()));
   return detail::matmul_impl("mm", a, b, nullptr, 0, 1);
+}
+
+const Tensor& mm_out(const Tensor& out, const Tensor& a, const Tensor& b) {
+  check_operands("mm_out", a, b);
+  detail::check_defined("mm_out", out, "out");
+  detail::check_same_device("mm_out", {&out, &a});
+  MICA_CHECK(a.dim() == 2 && b.dim() == 2, "mm_out: expected 2-d matrices, got shapes ",
+             shape_str(a.sizes()), " and ", shape_str(b.sizes()));
+  MICA_CHECK(a.size(1) == b.size(0), "mm_out: shapes ", shape_str(a.sizes()), " and ",
+             shape_str(b.sizes()), " cannot be multiplied");
+  const Shape want = {a.size(0), b.size(1)};
+  MICA_CHECK(out.sizes() == want && out.dtype() == a.dtype(), "mm_out: out must be ",
+             dtype_name(a.dtype()), " ", shape_str(want), ", got ", dtype_name(out.dtype()), " ",
+             shape_str(out.sizes()));
+  MICA_CHECK(out.is_contiguous(), "mm_out: out must be contiguous, got strides ",
+             shape_str(out.strides()));
+  MICA_CHECK(!overlaps(out, a) && !overlaps(out, b),
+             "mm_out: out shares memory with an operand (shapes ", shape_str(out.sizes()), ", ",
+             shape_str(a.sizes()), ", ", shape_str(b.sizes()), ")");
+  if (out.numel() == 0) return out;
+  const DType cdt = compute_dtype(a.dtype(), a.device());
+  if (cdt == a.dtype()) {
+    batched_matmul(out, a, b, 1, 0);
+  } else {
+    Tensor wide = empty(want, TensorOptions(cdt).device(a.device()));
+    batched_matmul(wide, a.to(cdt), b.to(cdt), 1, 0);
+    Tensor(out).copy_(wide);
+  }
+  out.bump_version();
+  return out;
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {

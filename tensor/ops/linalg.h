@@ -17,6 +17,9 @@ namespace mica::ops {
 Tensor matmul(const Tensor& a, const Tensor& b);
 // a: [n, k], b: [k, m] -> [n, m]
 Tensor mm(const Tensor& a, const Tensor& b);
+// out[n, m] = a[n, k] @ b[k, m] into a preallocated out (torch.mm(a, b, out=c)): out must have
+// a's dtype and device, shape [n, m], be contiguous and not overlap a or b. Returns out.
+const Tensor& mm_out(const Tensor& out, const Tensor& a, const Tensor& b);
 // a: [B, n, k], b: [B, k, m] -> [B, n, m] (no broadcasting of B, like torch.bmm)
 Tensor bmm(const Tensor& a, const Tensor& b);
 // beta * input + alpha * (m1 @ m2); input broadcasts to [n, m], m1: [n, k], m2: [k, m].

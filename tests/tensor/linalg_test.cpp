@@ -64,6 +64,42 @@ TEST(Linalg, ThreadedBatchesOfSmallMatrices) {
   set_num_threads(before);
 }
 
+TEST(Linalg, MmOutWritesIntoThePreallocatedResult) {
+  std::mt19937_64 rng(7);
+  for (DType dt : {kFloat32, kFloat64, kBFloat16}) {
+    const Tensor a = rand_tensor({5, 7}, dt, rng), b = rand_tensor({7, 3}, dt, rng);
+    const Tensor out = full({5, 3}, 99.0, TensorOptions(dt));  // old values must not leak in
+    const void* storage = out.raw_data();
+    const uint64_t version = out.version();
+    const Tensor& r = ops::mm_out(out, a, b);
+    EXPECT_EQ(r.raw_data(), storage) << dtype_name(dt);
+    EXPECT_GT(out.version(), version) << dtype_name(dt);
+    EXPECT_TRUE(all_close(out, ops::mm(a, b), {0, 0})) << dtype_name(dt);
+  }
+  // transposed operands are read through trans flags, like mm
+  const Tensor a = rand_tensor({6, 4}, kFloat32, rng), b = rand_tensor({3, 6}, kFloat32, rng);
+  const Tensor out = empty({4, 3});
+  ops::mm_out(out, a.t(), b.t());
+  EXPECT_TRUE(all_close(out, from_values({4, 3}, naive_bmm(a.t().contiguous(), b.t().contiguous())),
+                        {1e-5, 1e-5}));
+}
+
+TEST(Linalg, MmOutRejectsBadOutputs) {
+  const Tensor a = zeros({2, 3}), b = zeros({3, 4});
+  EXPECT_MICA_ERROR(ops::mm_out(zeros({2, 5}), a, b), "mm_out", "[2, 4]", "[2, 5]");
+  EXPECT_MICA_ERROR(ops::mm_out(zeros({2, 4}, kFloat64), a, b), "mm_out", "float32", "float64");
+  EXPECT_MICA_ERROR(ops::mm_out(zeros({4, 2}).t(), a, b), "mm_out", "contiguous");
+  EXPECT_MICA_ERROR(ops::mm_out(zeros({2, 4}), a, zeros({4, 4})), "mm_out", "cannot be multiplied");
+  const Tensor square = zeros({3, 3});
+  EXPECT_MICA_ERROR(ops::mm_out(square, square, square), "mm_out", "shares memory");
+  EXPECT_MICA_ERROR(ops::mm_out(Tensor(), a, b), "mm_out", "out");
+  Tensor w = zeros({3, 4});
+  w.requires_grad_();
+  EXPECT_MICA_ERROR(mica::mm_out(zeros({2, 4}), a, w), "mm_out", "autograd");
+  NoGradGuard no_grad;
+  EXPECT_NO_THROW(mica::mm_out(zeros({2, 4}), a, w));
+}
+
 TEST(Linalg, AddmmBetaZeroIgnoresInput) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Tensor input = from_values({2, 2}, {nan, nan, nan, nan}, kFloat32);
