@@ -24,9 +24,9 @@ W3 left out unless --workloads names it (then 2 steps, 1 forward+backward), and
 OMP_WAIT_POLICY=passive unless --wait-policy says otherwise (spinning OpenMP threads crawl on
 a loaded machine). Threads: 2 (the drivers set them; OMP_NUM_THREADS and OPENBLAS_NUM_THREADS
 are set to 2 as well). W2 and W3 print a data_check (a checksum of the batches they used);
-a mismatch between mica and either peer fails the run. W2 is skipped when Debian's fortunes corpus is
-not installed, W4 and W6 when dataset-fashion-mnist is not. Exit status 1 if a mica run fails,
-the data checks differ, or no row could be measured.
+a mismatch between mica and either peer fails the run. W2 is skipped when Debian's fortunes
+corpus is not installed, W4 and W6 when dataset-fashion-mnist is not. Exit status 1 if a mica
+run fails, the data checks differ, or no row could be measured.
 W5 (--workloads w5; driver w5_ddpm_unet, default 33 steps, --quick 6) needs Fashion-MNIST too."""
 import argparse
 import json
@@ -204,7 +204,7 @@ def main():
                 ratio += f" (vs {PEER_NAMES[best]})"
         rss = [f"{max(c['rss']):.0f}" if c and all(c['rss']) else "n/a" for c in cs]
         times = [fmt_ms(c["ms"] if c else []) for c in cs]
-        print(f"| {name} | {' | '.join(times[:len(shown)])} | {ratio} | {' | '.join(rss)} |")
+        print(f"| {name} | {' | '.join(times)} | {ratio} | {' | '.join(rss)} |")
     if not rows:
         print("| (no results) |" + " |" * (7 if with_lt else 5))
     # Losses (and W1's GFLOP/s, W2/W3's tokens/s) of the last run, so runs can be checked.
