@@ -94,6 +94,13 @@ struct UnaryBackward : Node {
 };
 
 // Records a unary op: save_x / save_y choose what the formula needs.
+// Whether a backward formula may use a fused raw kernel (tensor/ops): no graph of the gradient
+// is being built (no create_graph), and grad matches the saved tensor's dtype, shape and device.
+bool first_order(const Tensor& g, const Tensor& saved) {
+  return !GradMode::is_enabled() && g.dtype() == saved.dtype() && g.sizes() == saved.sizes() &&
+         g.device() == saved.device();
+}
+
 Tensor unary(const char* name, const Tensor& a, Tensor out, bool save_x, bool save_y,
              std::function<Tensor(const Tensor&, const Tensor&, const Tensor&)> formula) {
   if (auto node = make_node<UnaryBackward>({&a})) {
@@ -321,6 +328,7 @@ Tensor sigmoid(const Tensor& a) {
 Tensor relu(const Tensor& a) {
   return unary("ReluBackward", a, raw([&] { return ops::relu(a); }), false, true,
                [](const Tensor& g, const Tensor&, const Tensor& y) {
+                 if (first_order(g, y)) return raw([&] { return ops::relu_backward(g, y); });
                  return mul(g, mask_like(raw([&] { return ops::gt(y, 0.0); }), g));
                });
 }
@@ -336,8 +344,7 @@ Tensor gelu(const Tensor& a, std::string_view approximate) {
       "GeluBackward", a, raw([&] { return ops::gelu(a, approximate); }), true, false,
       [tanh_form](const Tensor& g, const Tensor& x, const Tensor&) {
         // First order (no create_graph): one fused pass instead of ~15 pointwise ops.
-        if (!GradMode::is_enabled() && g.dtype() == x.dtype() && g.sizes() == x.sizes() &&
-            g.device() == x.device())
+        if (first_order(g, x))
           return raw([&] { return ops::gelu_backward(g, x, tanh_form ? "tanh" : "none"); });
         if (!tanh_form) {
           const Tensor cdf = mul(add(erf(mul(x, 1.0 / std::numbers::sqrt2)), 1.0), 0.5);
@@ -357,6 +364,7 @@ Tensor gelu(const Tensor& a, std::string_view approximate) {
 Tensor silu(const Tensor& a) {
   return unary("SiluBackward", a, raw([&] { return ops::silu(a); }), true, false,
                [](const Tensor& g, const Tensor& x, const Tensor&) {
+                 if (first_order(g, x)) return raw([&] { return ops::silu_backward(g, x); });
                  const Tensor s = sigmoid(x);
                  return mul(g, mul(s, add(mul(x, rsub(s, 1.0)), 1.0)));
                });
@@ -374,6 +382,8 @@ Tensor softplus(const Tensor& a, double beta, double threshold) {
 Tensor leaky_relu(const Tensor& a, double slope) {
   return unary("LeakyReluBackward", a, raw([&] { return ops::leaky_relu(a, slope); }), true, false,
                [slope](const Tensor& g, const Tensor& x, const Tensor&) {
+                 if (first_order(g, x))
+                   return raw([&] { return ops::leaky_relu_backward(g, x, slope); });
                  const Tensor pos = mask_like(raw([&] { return ops::gt(x, 0.0); }), g);
                  return mul(g, add(mul(pos, 1.0 - slope), slope));
                });

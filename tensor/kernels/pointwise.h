@@ -195,6 +195,26 @@ struct LerpScalar {
   MICA_INLINE T operator()(T start, T end) const { return lerp(start, end, weight); }
 };
 
+// ---- first-order activation gradients: (grad_output, saved tensor) -> grad_input ----
+struct SiluBackward {  // g * s (1 + x (1 - s)), s = sigmoid(x)
+  template <class T>
+  MICA_INLINE T operator()(T g, T x) const {
+    const T s = T(1) / (T(1) + std::exp(-x));
+    return g * (s * (T(1) + x * (T(1) - s)));
+  }
+};
+struct ReluBackward {  // from relu's output y
+  template <class T>
+  MICA_INLINE T operator()(T g, T y) const {
+    return y > T(0) ? g : T(0);
+  }
+};
+template <class T>
+struct LeakyReluBackward {
+  T negative_slope;
+  MICA_INLINE T operator()(T g, T x) const { return x > T(0) ? g : g * negative_slope; }
+};
+
 // ---- comparisons and logical ops (result bool) ----
 struct Eq {
   template <class T>

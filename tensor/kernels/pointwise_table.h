@@ -189,6 +189,16 @@ bool visit_binary_arithmetic(ops::BinaryOp op, const ops::PointwiseArgs& args, V
       visit("lerp", FloatingDTypes{},
             [&]<class C>() { return LerpScalar<C>{args.weight.to<C>()}; });
       return true;
+    case BinaryOp::SiluBackward:
+      visit("silu_backward", FloatingDTypes{}, plain<SiluBackward>);
+      return true;
+    case BinaryOp::ReluBackward:
+      visit("relu_backward", FloatingDTypes{}, plain<ReluBackward>);
+      return true;
+    case BinaryOp::LeakyReluBackward:
+      visit("leaky_relu_backward", FloatingDTypes{},
+            [&]<class C>() { return LeakyReluBackward<C>{static_cast<C>(args.negative_slope)}; });
+      return true;
     default:
       return false;
   }

@@ -104,6 +104,12 @@ BinaryTraits traits(BinaryOp op) {
       return {"maximum", Result::Same, false, true, false};
     case BinaryOp::Lerp:
       return {"lerp", Result::Same, false, false, true};
+    case BinaryOp::SiluBackward:
+      return {"silu_backward", Result::Same, false, false, true};
+    case BinaryOp::ReluBackward:
+      return {"relu_backward", Result::Same, false, false, true};
+    case BinaryOp::LeakyReluBackward:
+      return {"leaky_relu_backward", Result::Same, false, false, true};
     case BinaryOp::Eq:
       return {"eq", Result::Bool, false, true, false};
     case BinaryOp::Ne:
@@ -274,6 +280,17 @@ Tensor pow(const Scalar& a, const Tensor& exponent) {
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Minimum, a, b);
+}
+Tensor silu_backward(const Tensor& grad, const Tensor& x) {
+  return binary(BinaryOp::SiluBackward, grad, x);
+}
+Tensor relu_backward(const Tensor& grad, const Tensor& y) {
+  return binary(BinaryOp::ReluBackward, grad, y);
+}
+Tensor leaky_relu_backward(const Tensor& grad, const Tensor& x, double negative_slope) {
+  PointwiseArgs args;
+  args.negative_slope = negative_slope;
+  return binary(BinaryOp::LeakyReluBackward, grad, x, args);
 }
 Tensor maximum(const Tensor& a, const Tensor& b) {
   return binary(BinaryOp::Maximum, a, b);

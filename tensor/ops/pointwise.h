@@ -24,6 +24,10 @@ enum class BinaryOp {
   Minimum,  // NaN-propagating
   Maximum,  // NaN-propagating
   Lerp,     // lerp(start, end, weight scalar)
+  // First-order activation gradients, a = grad_output (one fused pass each):
+  SiluBackward,       // b = x: a * silu'(x)
+  ReluBackward,       // b = relu's output y: a where y > 0, else 0
+  LeakyReluBackward,  // b = x: a where x > 0, else a * negative_slope
   Eq,
   Ne,
   Lt,
@@ -101,6 +105,11 @@ Tensor pow(const Tensor& a, const Tensor& exponent);
 Tensor pow(const Tensor& a, const Scalar& exponent);
 Tensor pow(const Scalar& a, const Tensor& exponent);
 Tensor minimum(const Tensor& a, const Tensor& b);  // NaN-propagating
+// Fused first-order activation gradients (autograd's backward without create_graph); grad and
+// the saved tensor broadcast together, floating dtypes only.
+Tensor silu_backward(const Tensor& grad, const Tensor& x);
+Tensor relu_backward(const Tensor& grad, const Tensor& y);  // y: relu's output
+Tensor leaky_relu_backward(const Tensor& grad, const Tensor& x, double negative_slope = 0.01);
 Tensor maximum(const Tensor& a, const Tensor& b);  // NaN-propagating
 Tensor& add_(Tensor& a, const Tensor& b, const Scalar& alpha = 1);
 Tensor& add_(Tensor& a, const Scalar& b, const Scalar& alpha = 1);

@@ -436,6 +436,24 @@ std::vector<OpInfo> pointwise_op_infos() {
     r->gens = {for_f64(uniform(-3, 4), integers(-3, 4))};
   rows[rows.size() - 2].grad = grad2([](auto& a, auto& b) { return minimum(a, b); });
   rows.back().grad = grad2([](auto& a, auto& b) { return maximum(a, b); });
+  // Fused first-order activation gradients (a = grad_output): raw kernels that autograd's
+  // SiLU / ReLU / LeakyReLU backward use when no graph of the gradient is built.
+  rows.push_back(binary(
+      "silu_backward", floating, [](auto& g, auto& x) { return ops::silu_backward(g, x); },
+      [](double g, double x) {
+        const double s = 1 / (1 + std::exp(-x));
+        return g * s * (1 + x * (1 - s));
+      }));
+  rows.back().gens = {uniform(-2, 2), uniform(-6, 6)};
+  rows.push_back(binary(
+      "relu_backward", floating, [](auto& g, auto& y) { return ops::relu_backward(g, y); },
+      [](double g, double y) { return y > 0 ? g : 0.0; }));
+  rows.push_back(binary(
+      "leaky_relu_backward", floating,
+      [](auto& g, auto& x) { return ops::leaky_relu_backward(g, x, 0.2); },
+      [](double g, double x) { return x > 0 ? g : 0.2 * g; }));
+  for (Row* r : {&rows[rows.size() - 3], &rows[rows.size() - 2], &rows.back()})
+    r->differentiable = false;
 
   // ---- comparisons and logical ops: integer values so that equality occurs ----
   struct Cmp {
