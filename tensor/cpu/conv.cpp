@@ -14,91 +14,124 @@ namespace mica::cpu {
 
 namespace {
 
-// Output columns ox in [lo, hi) read input column ix = ox * s + off inside [0, size).
-struct ValidRange {
-  int64_t lo, hi;
-};
-ValidRange valid_range(int64_t off, int64_t s, int64_t size, int64_t out) {
-  // ox >= ceil(-off / s) and ox <= (size - 1 - off) / s.
-  const int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
-  const int64_t hi = size - 1 - off < 0 ? 0 : std::min(out, (size - 1 - off) / s + 1);
-  return {std::min(lo, hi), hi};
+// Per-thread scratch buffer, kept between calls (no allocation or page faults per call). Slot
+// 0 holds the column matrix, slot 1 the GEMM-side block of the multi-sample tiles, slot 2 a
+// padded input plane.
+template <class T, int Slot = 0>
+T* scratch(int64_t elems) {
+  thread_local std::vector<T> buf;
+  if (static_cast<int64_t>(buf.size()) < elems) {
+    buf = std::vector<T>();
+    buf.resize(static_cast<size_t>(elems));
+  }
+  return buf.data();
 }
 
-// Per kernel position, the geometry the inner loops need.
-struct Tap {
-  int64_t y_off, x_off;  // input offset of output (0, 0): k * d - p
-  ValidRange ys, xs;     // output rows / columns that read inside the input
+// Padded plane geometry: the input plane with ph / pw zeros on each side, and at least enough
+// rows / columns that every output position's window lies inside it.
+struct Padded {
+  int64_t h, w;
 };
-
-std::vector<Tap> make_taps(const Conv2dGeom& g) {
-  std::vector<Tap> taps;
-  taps.reserve(static_cast<size_t>(g.kh * g.kw));
-  for (int64_t ki = 0; ki < g.kh; ++ki)
-    for (int64_t kj = 0; kj < g.kw; ++kj) {
-      const int64_t yo = ki * g.dh - g.ph, xo = kj * g.dw - g.pw;
-      taps.push_back({yo, xo, valid_range(yo, g.sh, g.h, g.oh), valid_range(xo, g.sw, g.w, g.ow)});
-    }
-  return taps;
+Padded padded_geom(const Conv2dGeom& g) {
+  return {std::max(g.h + 2 * g.ph, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1),
+          std::max(g.w + 2 * g.pw, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1)};
 }
 
-// col [channels * kh * kw, (y1 - y0) * ow] from im [channels, h, w]: the columns of output rows
-// [y0, y1).
+// Rows of the padded plane that output rows [y0, y1) read, [plo, phi), and the image rows among
+// them, [lo, hi).
+struct RowSpan {
+  int64_t plo, phi, lo, hi;
+};
+RowSpan image_rows(const Conv2dGeom& g, const Padded& pd, int64_t y0, int64_t y1) {
+  const int64_t plo = y0 * g.sh, phi = std::min(pd.h, (y1 - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  const int64_t lo = std::clamp(plo - g.ph, int64_t{0}, g.h);
+  return {plo, phi, lo, std::clamp(phi - g.ph, lo, g.h)};
+}
+
+// dst [rows, ow] (contiguous) gathered from the padded plane src
+// [ph, pw] at rows oy * sh + ki * dh, columns ox * sw + kj * dw.
 template <class T>
-void im2col(const T* im, int64_t channels, const Conv2dGeom& g, const std::vector<Tap>& taps,
-            int64_t y0, int64_t y1, T* col) {
+inline void gather_rows(const T* src, int64_t pw, int64_t sh, int64_t sw, int64_t ow, int64_t rows,
+                        T* dst) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* s = src + r * sh * pw;
+    T* d = dst + r * ow;
+    if (sw == 1) {
+      std::copy(s, s + ow, d);
+    } else if (sw == 2) {
+      for (int64_t ox = 0; ox < ow; ++ox) d[ox] = s[2 * ox];
+    } else {
+      for (int64_t ox = 0; ox < ow; ++ox) d[ox] = s[ox * sw];
+    }
+  }
+}
+
+// col [channels * kh * kw, (y1 - y0) * ow] (row stride ld) from im [channels, h, w]: the columns
+// of output rows [y0, y1). Each channel's plane is first copied into a zero-padded plane, so
+// every kernel tap is a plain strided gather without bounds checks.
+template <class T>
+void im2col(const T* im, int64_t channels, const Conv2dGeom& g, int64_t y0, int64_t y1, T* col,
+            int64_t ld) {
   const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = (y1 - y0) * g.ow;
+  const Padded pd = padded_geom(g);
+  const bool pad = g.ph != 0 || g.pw != 0 || pd.h != g.h || pd.w != g.w;
+  const RowSpan rows = image_rows(g, pd, y0, y1);
   parallel_for(0, channels, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, kk * ncol)),
                [&](int64_t c0, int64_t c1) {
+                 T* pbuf = pad ? scratch<T, 2>(pd.h * pd.w) : nullptr;
+                 if (pad) std::fill(pbuf, pbuf + pd.h * pd.w, T(0));
                  for (int64_t c = c0; c < c1; ++c) {
                    const T* src_plane = im + c * plane;
-                   for (int64_t t = 0; t < kk; ++t) {
-                     const Tap& tap = taps[static_cast<size_t>(t)];
-                     T* dst = col + (c * kk + t) * ncol;
-                     const int64_t lo = std::clamp(tap.ys.lo, y0, y1);
-                     const int64_t hi = std::clamp(tap.ys.hi, lo, y1);
-                     std::fill(dst, dst + (lo - y0) * g.ow, T(0));
-                     for (int64_t oy = lo; oy < hi; ++oy) {
-                       T* d = dst + (oy - y0) * g.ow;
-                       const T* s = src_plane + (oy * g.sh + tap.y_off) * g.w + tap.x_off;
-                       std::fill(d, d + tap.xs.lo, T(0));
-                       if (g.sw == 1) {
-                         std::copy(s + tap.xs.lo, s + tap.xs.hi, d + tap.xs.lo);
-                       } else {
-                         for (int64_t ox = tap.xs.lo; ox < tap.xs.hi; ++ox) d[ox] = s[ox * g.sw];
-                       }
-                       std::fill(d + tap.xs.hi, d + g.ow, T(0));
-                     }
-                     std::fill(dst + (hi - y0) * g.ow, dst + ncol, T(0));
+                   int64_t pw = g.w;
+                   if (pad) {  // interior copy; the border stays zero from the fill above
+                     for (int64_t y = rows.lo; y < rows.hi; ++y)
+                       std::copy(src_plane + y * g.w, src_plane + (y + 1) * g.w,
+                                 pbuf + (y + g.ph) * pd.w + g.pw);
+                     src_plane = pbuf;
+                     pw = pd.w;
                    }
+                   for (int64_t ki = 0; ki < g.kh; ++ki)
+                     for (int64_t kj = 0; kj < g.kw; ++kj) {
+                       T* dst = col + (c * kk + ki * g.kw + kj) * ld;
+                       const T* s = src_plane + (y0 * g.sh + ki * g.dh) * pw + kj * g.dw;
+                       gather_rows(s, pw, g.sh, g.sw, g.ow, y1 - y0, dst);
+                     }
                  }
                });
 }
 
-// im [channels, h, w] += col [channels * kh * kw, (y1 - y0) * ow] (output rows [y0, y1))
-// scattered back (the adjoint of im2col).
+// im [channels, h, w] += col [channels * kh * kw, (y1 - y0) * ow] (row stride ld; output rows
+// [y0, y1)) scattered back (the adjoint of im2col), through a zero-padded plane per channel.
 template <class T>
-void col2im(const T* col, int64_t channels, const Conv2dGeom& g, const std::vector<Tap>& taps,
-            int64_t y0, int64_t y1, T* im) {
+void col2im(const T* col, int64_t ld, int64_t channels, const Conv2dGeom& g, int64_t y0, int64_t y1,
+            T* im) {
   const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = (y1 - y0) * g.ow;
+  const Padded pd = padded_geom(g);
+  const RowSpan rows = image_rows(g, pd, y0, y1);
   parallel_for(0, channels, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, kk * ncol)),
                [&](int64_t c0, int64_t c1) {
+                 T* pbuf = scratch<T, 2>(pd.h * pd.w);
                  for (int64_t c = c0; c < c1; ++c) {
-                   T* dst_plane = im + c * plane;
-                   for (int64_t t = 0; t < kk; ++t) {
-                     const Tap& tap = taps[static_cast<size_t>(t)];
-                     const T* src = col + (c * kk + t) * ncol;
-                     const int64_t lo = std::clamp(tap.ys.lo, y0, y1);
-                     const int64_t hi = std::clamp(tap.ys.hi, lo, y1);
-                     for (int64_t oy = lo; oy < hi; ++oy) {
-                       const T* s = src + (oy - y0) * g.ow;
-                       T* d = dst_plane + (oy * g.sh + tap.y_off) * g.w + tap.x_off;
-                       if (g.sw == 1) {
-                         for (int64_t ox = tap.xs.lo; ox < tap.xs.hi; ++ox) d[ox] += s[ox];
-                       } else {
-                         for (int64_t ox = tap.xs.lo; ox < tap.xs.hi; ++ox) d[ox * g.sw] += s[ox];
+                   std::fill(pbuf + rows.plo * pd.w, pbuf + rows.phi * pd.w, T(0));
+                   for (int64_t ki = 0; ki < g.kh; ++ki)
+                     for (int64_t kj = 0; kj < g.kw; ++kj) {
+                       const T* src = col + (c * kk + ki * g.kw + kj) * ld;
+                       T* d0 = pbuf + (y0 * g.sh + ki * g.dh) * pd.w + kj * g.dw;
+                       for (int64_t r = 0; r < y1 - y0; ++r) {
+                         const T* s = src + r * g.ow;
+                         T* d = d0 + r * g.sh * pd.w;
+                         if (g.sw == 1) {
+                           for (int64_t ox = 0; ox < g.ow; ++ox) d[ox] += s[ox];
+                         } else {
+                           for (int64_t ox = 0; ox < g.ow; ++ox) d[ox * g.sw] += s[ox];
+                         }
                        }
                      }
+                   T* dst_plane = im + c * plane;
+                   for (int64_t y = rows.lo; y < rows.hi; ++y) {
+                     const T* s = pbuf + (y + g.ph) * pd.w + g.pw;
+                     T* d = dst_plane + y * g.w;
+                     for (int64_t x = 0; x < g.w; ++x) d[x] += s[x];
                    }
                  }
                });
@@ -121,27 +154,45 @@ int64_t tile_rows(const Conv2dGeom& g, int64_t kdim) {
   return std::max<int64_t>(1, (g.oh + tiles - 1) / tiles);
 }
 
-// Per-thread column buffer, kept between calls (no allocation or page faults per call).
-template <class T>
-T* col_scratch(int64_t elems) {
-  thread_local std::vector<T> buf;
-  if (static_cast<int64_t>(buf.size()) < elems) {
-    buf = std::vector<T>();
-    buf.resize(static_cast<size_t>(elems));
+// Multi-sample column tiles: when one sample gives fewer than kMinTileCols output positions,
+// nb samples share one column matrix col [kdim, nb * ncol] (sample s in columns s * ncol + p),
+// so each GEMM has nb * ncol columns instead of a few dozen (where OpenBLAS spends its time
+// packing). The column matrix is capped at kTileColElems elements.
+constexpr int64_t kMinTileCols = 256;
+constexpr int64_t kTileColElems = int64_t{1} << 19;
+
+// How a pass walks the batch: nb samples per GEMM (nb > 1: multi-sample tiles over all output
+// rows) or one sample per GEMM in tiles of `rows` output rows (nb == 1).
+struct Plan {
+  int64_t nb, rows;
+};
+Plan make_plan(const Conv2dGeom& g, int64_t kdim) {
+  const int64_t ncol = g.oh * g.ow;
+  if (ncol > 0 && ncol < kMinTileCols && g.n > 1) {
+    const int64_t nb = std::min(
+        {(kMinTileCols + ncol - 1) / ncol, g.n, kTileColElems / std::max<int64_t>(1, kdim * ncol)});
+    if (nb > 1) return {nb, g.oh};
   }
-  return buf.data();
+  return {1, tile_rows(g, kdim)};
 }
 
-// Runs fn(n0, n1, col_buffer) over the batch: in parallel chunks (one column buffer each) when
-// the batch has a sample per thread, else as one chunk whose inner loops use the threads.
-template <class T, class F>
-void over_batch(const Conv2dGeom& g, int64_t col_elems, int64_t work_per_sample, const F& fn) {
+// A kernel that covers the whole unpadded input with one output position (k = h, w, p = 0):
+// im2col of a sample is the sample itself, so a pass is one GEMM over the batch with x viewed
+// as [n, c_in * h * w].
+bool is_whole_input(const Conv2dGeom& g) {
+  return g.oh == 1 && g.ow == 1 && g.ph == 0 && g.pw == 0 && g.kh == g.h && g.kw == g.w;
+}
+
+// Runs fn(n0, n1) over the batch: in parallel chunks when the batch has a sample per thread
+// (fn takes its buffers from its thread's scratch), else as one chunk whose inner loops and
+// GEMMs use the threads.
+template <class F>
+void over_batch(const Conv2dGeom& g, int64_t work_per_sample, const F& fn) {
   if (g.n >= get_num_threads()) {
     const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, work_per_sample));
-    parallel_for(0, g.n, grain,
-                 [&](int64_t n0, int64_t n1) { fn(n0, n1, col_scratch<T>(col_elems)); });
+    parallel_for(0, g.n, grain, fn);
   } else {
-    fn(0, g.n, col_scratch<T>(col_elems));
+    fn(0, g.n);
   }
 }
 
@@ -150,6 +201,17 @@ template <class T>
 void fill_rows(T* dst, int64_t rows, int64_t plane, const T* bias) {
   for (int64_t r = 0; r < rows; ++r)
     std::fill(dst + r * plane, dst + (r + 1) * plane, bias ? bias[r] : T(0));
+}
+
+// blk [rows, nb * ncol] (sample s in columns s * ncol + p) from the nb samples' [rows, ncol]
+// blocks at src + s * stride.
+template <class T>
+void gather_block(const T* src, int64_t stride, int64_t nb, int64_t rows, int64_t ncol, T* blk) {
+  const int64_t cols = nb * ncol;
+  for (int64_t s = 0; s < nb; ++s)
+    for (int64_t r = 0; r < rows; ++r)
+      std::copy(src + s * stride + r * ncol, src + s * stride + (r + 1) * ncol,
+                blk + r * cols + s * ncol);
 }
 
 template <class T>
@@ -161,32 +223,60 @@ void forward_impl(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   T* op = out.data_ptr<T>();
   const int64_t cin_g = g.c_in / g.groups, cout_g = g.c_out / g.groups;
   const int64_t kdim = cin_g * g.kh * g.kw, ncol = g.oh * g.ow, plane = g.h * g.w;
+  if (is_whole_input(g)) {  // out [n, c_out] = x [n, kdim] @ W^T per group
+    for (int64_t n = 0; n < g.n; ++n) fill_rows(op + n * g.c_out, g.c_out, 1, bp);
+    for (int64_t gr = 0; gr < g.groups; ++gr)
+      gemm(false, true, g.n, cout_g, kdim, T(1), xp + gr * kdim, g.c_in * plane,
+           wp + gr * cout_g * kdim, kdim, T(1), op + gr * cout_g, g.c_out);
+    return;
+  }
   const bool direct = is_pointwise(g);
-  const auto taps = make_taps(g);
-  const int64_t rows = tile_rows(g, kdim);
-  over_batch<T>(g, direct ? 0 : kdim * rows * g.ow, g.c_out * kdim * ncol,
-                [&](int64_t n0, int64_t n1, T* col) {
-                  for (int64_t n = n0; n < n1; ++n) {
-                    T* on = op + n * g.c_out * ncol;
-                    fill_rows(on, g.c_out, ncol, bp);
-                    for (int64_t gr = 0; gr < g.groups; ++gr) {
-                      const T* im = xp + (n * g.c_in + gr * cin_g) * plane;
-                      const T* w = wp + gr * cout_g * kdim;
-                      T* c = on + gr * cout_g * ncol;
-                      if (direct) {
-                        gemm(false, false, cout_g, ncol, kdim, T(1), w, kdim, im, ncol, T(1), c,
-                             ncol);
-                        continue;
-                      }
-                      for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
-                        const int64_t y1 = std::min(g.oh, y0 + rows), nc = (y1 - y0) * g.ow;
-                        im2col(im, cin_g, g, taps, y0, y1, col);
-                        gemm(false, false, cout_g, nc, kdim, T(1), w, kdim, col, nc, T(1),
-                             c + y0 * g.ow, ncol);
-                      }
-                    }
-                  }
-                });
+  const Plan plan = make_plan(g, kdim);
+  over_batch(g, g.c_out * kdim * ncol, [&](int64_t n0, int64_t n1) {
+    if (plan.nb > 1) {
+      const int64_t cols_max = plan.nb * ncol;
+      T* col = scratch<T, 0>(kdim * cols_max);
+      T* tmp = scratch<T, 1>(cout_g * cols_max);
+      for (int64_t s0 = n0; s0 < n1; s0 += plan.nb) {
+        const int64_t nb = std::min(plan.nb, n1 - s0), cols = nb * ncol;
+        for (int64_t gr = 0; gr < g.groups; ++gr) {
+          for (int64_t s = 0; s < nb; ++s)
+            im2col(xp + ((s0 + s) * g.c_in + gr * cin_g) * plane, cin_g, g, 0, g.oh, col + s * ncol,
+                   cols);
+          // tmp [cout_g, cols] = W_g [cout_g, kdim] @ col [kdim, cols]
+          gemm(false, false, cout_g, cols, kdim, T(1), wp + gr * cout_g * kdim, kdim, col, cols,
+               T(0), tmp, cols);
+          for (int64_t s = 0; s < nb; ++s)
+            for (int64_t co = 0; co < cout_g; ++co) {
+              const T* src = tmp + co * cols + s * ncol;
+              T* dst = op + ((s0 + s) * g.c_out + gr * cout_g + co) * ncol;
+              const T b = bp ? bp[gr * cout_g + co] : T(0);
+              for (int64_t p = 0; p < ncol; ++p) dst[p] = src[p] + b;
+            }
+        }
+      }
+      return;
+    }
+    T* col = direct ? nullptr : scratch<T, 0>(kdim * plan.rows * g.ow);
+    for (int64_t n = n0; n < n1; ++n) {
+      T* on = op + n * g.c_out * ncol;
+      fill_rows(on, g.c_out, ncol, bp);
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        const T* im = xp + (n * g.c_in + gr * cin_g) * plane;
+        const T* w = wp + gr * cout_g * kdim;
+        T* c = on + gr * cout_g * ncol;
+        if (direct) {
+          gemm(false, false, cout_g, ncol, kdim, T(1), w, kdim, im, ncol, T(1), c, ncol);
+          continue;
+        }
+        for (int64_t y0 = 0; y0 < g.oh; y0 += plan.rows) {
+          const int64_t y1 = std::min(g.oh, y0 + plan.rows), nc = (y1 - y0) * g.ow;
+          im2col(im, cin_g, g, y0, y1, col, nc);
+          gemm(false, false, cout_g, nc, kdim, T(1), w, kdim, col, nc, T(1), c + y0 * g.ow, ncol);
+        }
+      }
+    }
+  });
 }
 
 template <class T>
@@ -198,32 +288,57 @@ void backward_input_impl(const Tensor& grad_out, const Tensor& weight, const Ten
   T* ip = grad_in.data_ptr<T>();
   const int64_t cin_g = g.c_in / g.groups, cout_g = g.c_out / g.groups;
   const int64_t kdim = cin_g * g.kh * g.kw, ncol = g.oh * g.ow, plane = g.h * g.w;
+  if (is_whole_input(g)) {  // grad_in [n, kdim] = grad_out [n, c_out] @ W per group
+    for (int64_t n = 0; n < g.n; ++n) fill_rows(ip + n * g.c_in * plane, g.c_in, plane, bp);
+    for (int64_t gr = 0; gr < g.groups; ++gr)
+      gemm(false, false, g.n, kdim, cout_g, T(1), gp + gr * cout_g, g.c_out,
+           wp + gr * cout_g * kdim, kdim, T(1), ip + gr * kdim, g.c_in * plane);
+    return;
+  }
   const bool direct = is_pointwise(g);
-  const auto taps = make_taps(g);
-  const int64_t rows = tile_rows(g, kdim);
-  over_batch<T>(
-      g, direct ? 0 : kdim * rows * g.ow, g.c_out * kdim * ncol,
-      [&](int64_t n0, int64_t n1, T* col) {
-        for (int64_t n = n0; n < n1; ++n) {
-          T* in = ip + n * g.c_in * plane;
-          fill_rows(in, g.c_in, plane, bp);
-          for (int64_t gr = 0; gr < g.groups; ++gr) {
-            const T* go = gp + (n * g.c_out + gr * cout_g) * ncol;
-            const T* w = wp + gr * cout_g * kdim;
-            T* im = in + gr * cin_g * plane;
-            if (direct) {  // im [cin_g, plane] += W^T [cin_g, cout_g] @ go [cout_g, plane]
-              gemm(true, false, kdim, ncol, cout_g, T(1), w, kdim, go, ncol, T(1), im, ncol);
-              continue;
-            }
-            for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
-              const int64_t y1 = std::min(g.oh, y0 + rows), nc = (y1 - y0) * g.ow;
-              gemm(true, false, kdim, nc, cout_g, T(1), w, kdim, go + y0 * g.ow, ncol, T(0), col,
-                   nc);
-              col2im(col, cin_g, g, taps, y0, y1, im);
-            }
-          }
+  const Plan plan = make_plan(g, kdim);
+  over_batch(g, g.c_out * kdim * ncol, [&](int64_t n0, int64_t n1) {
+    if (plan.nb > 1) {
+      const int64_t cols_max = plan.nb * ncol;
+      T* col = scratch<T, 0>(kdim * cols_max);
+      T* blk = scratch<T, 1>(cout_g * cols_max);
+      for (int64_t s0 = n0; s0 < n1; s0 += plan.nb) {
+        const int64_t nb = std::min(plan.nb, n1 - s0), cols = nb * ncol;
+        for (int64_t s = 0; s < nb; ++s)
+          fill_rows(ip + (s0 + s) * g.c_in * plane, g.c_in, plane, bp);
+        for (int64_t gr = 0; gr < g.groups; ++gr) {
+          gather_block(gp + (s0 * g.c_out + gr * cout_g) * ncol, g.c_out * ncol, nb, cout_g, ncol,
+                       blk);
+          // col [kdim, cols] = W_g^T [kdim, cout_g] @ blk [cout_g, cols]
+          gemm(true, false, kdim, cols, cout_g, T(1), wp + gr * cout_g * kdim, kdim, blk, cols,
+               T(0), col, cols);
+          for (int64_t s = 0; s < nb; ++s)
+            col2im(col + s * ncol, cols, cin_g, g, 0, g.oh,
+                   ip + ((s0 + s) * g.c_in + gr * cin_g) * plane);
         }
-      });
+      }
+      return;
+    }
+    T* col = direct ? nullptr : scratch<T, 0>(kdim * plan.rows * g.ow);
+    for (int64_t n = n0; n < n1; ++n) {
+      T* in = ip + n * g.c_in * plane;
+      fill_rows(in, g.c_in, plane, bp);
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        const T* go = gp + (n * g.c_out + gr * cout_g) * ncol;
+        const T* w = wp + gr * cout_g * kdim;
+        T* im = in + gr * cin_g * plane;
+        if (direct) {  // im [cin_g, plane] += W^T [cin_g, cout_g] @ go [cout_g, plane]
+          gemm(true, false, kdim, ncol, cout_g, T(1), w, kdim, go, ncol, T(1), im, ncol);
+          continue;
+        }
+        for (int64_t y0 = 0; y0 < g.oh; y0 += plan.rows) {
+          const int64_t y1 = std::min(g.oh, y0 + plan.rows), nc = (y1 - y0) * g.ow;
+          gemm(true, false, kdim, nc, cout_g, T(1), w, kdim, go + y0 * g.ow, ncol, T(0), col, nc);
+          col2im(col, nc, cin_g, g, y0, y1, im);
+        }
+      }
+    }
+  });
 }
 
 template <class T>
@@ -239,34 +354,59 @@ void backward_weight_impl(const Tensor& grad_out, const Tensor& x, const Tensor&
     std::fill(wp, wp + wnumel, T(0));
     return;
   }
+  if (is_whole_input(g)) {  // gW_g [cout_g, kdim] = grad_out_g^T [cout_g, n] @ x_g [n, kdim]
+    for (int64_t gr = 0; gr < g.groups; ++gr)
+      gemm(true, false, cout_g, kdim, g.n, T(1), gp + gr * cout_g, g.c_out, xp + gr * kdim,
+           g.c_in * plane, T(0), wp + gr * cout_g * kdim, kdim);
+    return;
+  }
   const bool direct = is_pointwise(g);
-  const auto taps = make_taps(g);
-  const int64_t rows = direct ? g.oh : tile_rows(g, kdim);
+  Plan plan = make_plan(g, kdim);
+  if (direct && plan.nb == 1) plan.rows = g.oh;
   // The chunk starting at sample 0 accumulates in place (its first GEMM writes with beta 0, no
   // zero fill); the others sum into partials added afterwards in batch order.
   std::vector<std::vector<T>> partials(static_cast<size_t>(g.n));
-  over_batch<T>(g, direct ? 0 : kdim * rows * g.ow, wnumel * ncol,
-                [&](int64_t n0, int64_t n1, T* col) {
-                  std::vector<T>& part = partials[static_cast<size_t>(n0)];
-                  if (n0 != 0) part.resize(static_cast<size_t>(wnumel));
-                  T* acc = n0 == 0 ? wp : part.data();
-                  for (int64_t n = n0; n < n1; ++n)
-                    for (int64_t gr = 0; gr < g.groups; ++gr) {
-                      const T* im = xp + (n * g.c_in + gr * cin_g) * plane;
-                      const T* go = gp + (n * g.c_out + gr * cout_g) * ncol;
-                      for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
-                        const int64_t y1 = std::min(g.oh, y0 + rows), nc = (y1 - y0) * g.ow;
-                        const T* b = im;
-                        if (!direct) {
-                          im2col(im, cin_g, g, taps, y0, y1, col);
-                          b = col;
-                        }
-                        // acc_g [cout_g, kdim] (+)= go [cout_g, nc] @ col^T [nc, kdim]
-                        gemm(false, true, cout_g, kdim, nc, T(1), go + y0 * g.ow, ncol, b, nc,
-                             n == n0 && y0 == 0 ? T(0) : T(1), acc + gr * cout_g * kdim, kdim);
-                      }
-                    }
-                });
+  over_batch(g, wnumel * ncol, [&](int64_t n0, int64_t n1) {
+    std::vector<T>& part = partials[static_cast<size_t>(n0)];
+    if (n0 != 0) part.resize(static_cast<size_t>(wnumel));
+    T* acc = n0 == 0 ? wp : part.data();
+    if (plan.nb > 1) {
+      const int64_t cols_max = plan.nb * ncol;
+      T* col = scratch<T, 0>(kdim * cols_max);
+      T* blk = scratch<T, 1>(cout_g * cols_max);
+      for (int64_t s0 = n0; s0 < n1; s0 += plan.nb) {
+        const int64_t nb = std::min(plan.nb, n1 - s0), cols = nb * ncol;
+        for (int64_t gr = 0; gr < g.groups; ++gr) {
+          for (int64_t s = 0; s < nb; ++s)
+            im2col(xp + ((s0 + s) * g.c_in + gr * cin_g) * plane, cin_g, g, 0, g.oh, col + s * ncol,
+                   cols);
+          gather_block(gp + (s0 * g.c_out + gr * cout_g) * ncol, g.c_out * ncol, nb, cout_g, ncol,
+                       blk);
+          // acc_g [cout_g, kdim] (+)= blk [cout_g, cols] @ col^T [cols, kdim]
+          gemm(false, true, cout_g, kdim, cols, T(1), blk, cols, col, cols, s0 == n0 ? T(0) : T(1),
+               acc + gr * cout_g * kdim, kdim);
+        }
+      }
+      return;
+    }
+    T* col = direct ? nullptr : scratch<T, 0>(kdim * plan.rows * g.ow);
+    for (int64_t n = n0; n < n1; ++n)
+      for (int64_t gr = 0; gr < g.groups; ++gr) {
+        const T* im = xp + (n * g.c_in + gr * cin_g) * plane;
+        const T* go = gp + (n * g.c_out + gr * cout_g) * ncol;
+        for (int64_t y0 = 0; y0 < g.oh; y0 += plan.rows) {
+          const int64_t y1 = std::min(g.oh, y0 + plan.rows), nc = (y1 - y0) * g.ow;
+          const T* b = im;
+          if (!direct) {
+            im2col(im, cin_g, g, y0, y1, col, nc);
+            b = col;
+          }
+          // acc_g [cout_g, kdim] (+)= go [cout_g, nc] @ col^T [nc, kdim]
+          gemm(false, true, cout_g, kdim, nc, T(1), go + y0 * g.ow, ncol, b, nc,
+               n == n0 && y0 == 0 ? T(0) : T(1), acc + gr * cout_g * kdim, kdim);
+        }
+      }
+  });
   for (const auto& part : partials)
     if (!part.empty())
       for (int64_t i = 0; i < wnumel; ++i) wp[i] += part[static_cast<size_t>(i)];
