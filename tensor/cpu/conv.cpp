@@ -1,7 +1,10 @@
-// CPU convolution kernels: im2col (image patches -> GEMM columns), col2im (columns scattered
-// back and summed into the image), and the three GEMM-based passes built on them. Work is split
-// over the batch when it has at least one sample per thread; otherwise samples run one after
-// another and the im2col/col2im loops (over channels) and the GEMM use the threads.
+// CPU convolution kernels: im2col (image patches -> GEMM columns, window copies from a channel's
+// zero-padded, stride-split "phase" planes), col2im (columns summed back into the image), and
+// the three GEMM-based passes built on them. Small outputs put several samples' columns side by
+// side in one GEMM (multi-sample tiles); large ones run a GEMM per sample in tiles of output
+// rows; a kernel covering the whole input is one GEMM over the batch. Work is split over the
+// batch when it has at least one sample per thread; otherwise samples run one after another and
+// the im2col/col2im loops (over channels) and the GEMM use the threads.
 #include "tensor/cpu/conv.h"
 
 #include <algorithm>
@@ -16,7 +19,7 @@ namespace {
 
 // Per-thread scratch buffer, kept between calls (no allocation or page faults per call). Slot
 // 0 holds the column matrix, slot 1 the GEMM-side block of the multi-sample tiles, slot 2 a
-// padded input plane.
+// channel's phase planes.
 template <class T, int Slot = 0>
 T* scratch(int64_t elems) {
   thread_local std::vector<T> buf;
@@ -27,112 +30,171 @@ T* scratch(int64_t elems) {
   return buf.data();
 }
 
-// Padded plane geometry: the input plane with ph / pw zeros on each side, and at least enough
-// rows / columns that every output position's window lies inside it.
-struct Padded {
-  int64_t h, w;
+// A channel plane zero-padded (ph / pw zeros on each side, and at least the rows / columns the
+// output windows reach) and split by stride into sh * sw phase planes [rows, cols]: phase
+// (a, b) holds padded rows a, a + sh, ... and columns b, b + sw, .... Tap (ki, kj) then reads,
+// for output position (oy, ox), phase ((ki dh) % sh, (kj dw) % sw) at row oy + (ki dh) / sh,
+// column ox + (kj dw) / sw: a window of contiguous rows, whatever the stride. Without padding
+// and stride, the image plane itself is the one phase plane (no copy).
+struct Phases {
+  int64_t rows, cols;
+  bool copy;
+  int64_t count(const Conv2dGeom& g) const { return copy ? g.sh * g.sw : 1; }
+  int64_t size() const { return rows * cols; }
 };
-Padded padded_geom(const Conv2dGeom& g) {
-  return {std::max(g.h + 2 * g.ph, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1),
-          std::max(g.w + 2 * g.pw, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1)};
+Phases phase_geom(const Conv2dGeom& g) {
+  const bool copy = g.sh != 1 || g.sw != 1 || g.ph != 0 || g.pw != 0;
+  if (!copy) return {g.h, g.w, false};
+  const int64_t ph = std::max(g.h + 2 * g.ph, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  const int64_t pw = std::max(g.w + 2 * g.pw, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1);
+  return {(ph + g.sh - 1) / g.sh, (pw + g.sw - 1) / g.sw, true};
 }
 
-// Rows of the padded plane that output rows [y0, y1) read, [plo, phi), and the image rows among
-// them, [lo, hi).
+// Offset of tap (ki, kj)'s window for output (0, 0) in the phase buffer.
+int64_t tap_offset(const Conv2dGeom& g, const Phases& ps, int64_t ki, int64_t kj) {
+  const int64_t qy = ki * g.dh, qx = kj * g.dw;
+  return ((qy % g.sh) * g.sw + qx % g.sw) * ps.size() * ps.copy + (qy / g.sh) * ps.cols + qx / g.sw;
+}
+
+// Image rows [lo, hi) that output rows [y0, y1) read.
 struct RowSpan {
-  int64_t plo, phi, lo, hi;
+  int64_t lo, hi;
 };
-RowSpan image_rows(const Conv2dGeom& g, const Padded& pd, int64_t y0, int64_t y1) {
-  const int64_t plo = y0 * g.sh, phi = std::min(pd.h, (y1 - 1) * g.sh + (g.kh - 1) * g.dh + 1);
-  const int64_t lo = std::clamp(plo - g.ph, int64_t{0}, g.h);
-  return {plo, phi, lo, std::clamp(phi - g.ph, lo, g.h)};
+RowSpan image_rows(const Conv2dGeom& g, int64_t y0, int64_t y1) {
+  const int64_t lo = std::clamp(y0 * g.sh - g.ph, int64_t{0}, g.h);
+  const int64_t hi = std::clamp((y1 - 1) * g.sh + (g.kh - 1) * g.dh + 1 - g.ph, lo, g.h);
+  return {lo, hi};
 }
 
-// dst [rows, ow] (contiguous) gathered from the padded plane src
-// [ph, pw] at rows oy * sh + ki * dh, columns ox * sw + kj * dw.
+// Writes image rows [lo, hi) of plane src [h, w] into the phase planes of buf (whose padding
+// stays as it is: zero).
 template <class T>
-inline void gather_rows(const T* src, int64_t pw, int64_t sh, int64_t sw, int64_t ow, int64_t rows,
-                        T* dst) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* s = src + r * sh * pw;
-    T* d = dst + r * ow;
-    if (sw == 1) {
-      std::copy(s, s + ow, d);
-    } else if (sw == 2) {
-      for (int64_t ox = 0; ox < ow; ++ox) d[ox] = s[2 * ox];
+void split_phases(const T* src, const Conv2dGeom& g, const Phases& ps, RowSpan rows, T* buf) {
+  for (int64_t y = rows.lo; y < rows.hi; ++y) {
+    const int64_t py = y + g.ph;
+    T* row = buf + (py % g.sh) * g.sw * ps.size() + (py / g.sh) * ps.cols;
+    const T* s = src + y * g.w;
+    if (g.sw == 1) {
+      std::copy(s, s + g.w, row + g.pw);
+    } else if (g.sw == 2) {  // even x to one phase, odd x to the other
+      T* even = row + (g.pw % 2) * ps.size() + g.pw / 2;
+      T* odd = row + ((g.pw + 1) % 2) * ps.size() + (g.pw + 1) / 2;
+      for (int64_t i = 0; i < g.w / 2; ++i) {
+        even[i] = s[2 * i];
+        odd[i] = s[2 * i + 1];
+      }
+      if (g.w % 2) even[g.w / 2] = s[g.w - 1];
     } else {
-      for (int64_t ox = 0; ox < ow; ++ox) d[ox] = s[ox * sw];
+      for (int64_t x = 0, b = g.pw % g.sw, q = g.pw / g.sw; x < g.w; ++x) {
+        row[b * ps.size() + q] = s[x];
+        if (++b == g.sw) b = 0, ++q;
+      }
     }
   }
 }
 
+// The adjoint of split_phases: image rows [lo, hi) of plane dst [h, w] += the phase planes.
+template <class T>
+void add_phases(const T* buf, const Conv2dGeom& g, const Phases& ps, RowSpan rows, T* dst) {
+  for (int64_t y = rows.lo; y < rows.hi; ++y) {
+    const int64_t py = y + g.ph;
+    const T* row = buf + (py % g.sh) * g.sw * ps.size() + (py / g.sh) * ps.cols;
+    T* d = dst + y * g.w;
+    if (g.sw == 1) {
+      for (int64_t x = 0; x < g.w; ++x) d[x] += row[g.pw + x];
+    } else if (g.sw == 2) {
+      const T* even = row + (g.pw % 2) * ps.size() + g.pw / 2;
+      const T* odd = row + ((g.pw + 1) % 2) * ps.size() + (g.pw + 1) / 2;
+      for (int64_t i = 0; i < g.w / 2; ++i) {
+        d[2 * i] += even[i];
+        d[2 * i + 1] += odd[i];
+      }
+      if (g.w % 2) d[g.w - 1] += even[g.w / 2];
+    } else {
+      for (int64_t x = 0, b = g.pw % g.sw, q = g.pw / g.sw; x < g.w; ++x) {
+        d[x] += row[b * ps.size() + q];
+        if (++b == g.sw) b = 0, ++q;
+      }
+    }
+  }
+}
+
+// Spare elements after a phase buffer, so the window copies may over-read.
+constexpr int64_t kPhaseSlack = 16;
+
+// dst [rows, ow] (contiguous) = the window src [rows, ow] (row stride ld). Short rows are copied
+// in whole 32-byte chunks where that stays inside the window: every row but the last writes a
+// few elements into the next row's place (which that row then overwrites) and reads a few past
+// its end (still inside the next source row).
+template <class T>
+inline void copy_window(const T* src, int64_t ld, int64_t rows, int64_t ow, T* dst) {
+  constexpr int64_t C = 32 / sizeof(T);
+  const int64_t wide = (ow + C - 1) / C * C;
+  int64_t r = 0;
+  if (wide <= 2 * ow && ow < 4 * C)
+    for (; r + 1 < rows; ++r)
+      for (int64_t i = 0; i < wide; i += C)
+        __builtin_memcpy(dst + r * ow + i, src + r * ld + i, C * sizeof(T));
+  for (; r < rows; ++r) std::copy(src + r * ld, src + r * ld + ow, dst + r * ow);
+}
+
 // col [channels * kh * kw, (y1 - y0) * ow] (row stride ld) from im [channels, h, w]: the columns
-// of output rows [y0, y1). Each channel's plane is first copied into a zero-padded plane, so
-// every kernel tap is a plain strided gather without bounds checks.
+// of output rows [y0, y1), each a window copy from the channel's phase planes.
 template <class T>
 void im2col(const T* im, int64_t channels, const Conv2dGeom& g, int64_t y0, int64_t y1, T* col,
             int64_t ld) {
   const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = (y1 - y0) * g.ow;
-  const Padded pd = padded_geom(g);
-  const bool pad = g.ph != 0 || g.pw != 0 || pd.h != g.h || pd.w != g.w;
-  const RowSpan rows = image_rows(g, pd, y0, y1);
+  const Phases ps = phase_geom(g);
+  const RowSpan rows = image_rows(g, y0, y1);
+  const int64_t buf_elems = ps.count(g) * ps.size() + kPhaseSlack;
   parallel_for(0, channels, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, kk * ncol)),
                [&](int64_t c0, int64_t c1) {
-                 T* pbuf = pad ? scratch<T, 2>(pd.h * pd.w) : nullptr;
-                 if (pad) std::fill(pbuf, pbuf + pd.h * pd.w, T(0));
+                 T* buf = ps.copy ? scratch<T, 2>(buf_elems) : nullptr;
+                 if (ps.copy) std::fill(buf, buf + buf_elems, T(0));
                  for (int64_t c = c0; c < c1; ++c) {
-                   const T* src_plane = im + c * plane;
-                   int64_t pw = g.w;
-                   if (pad) {  // interior copy; the border stays zero from the fill above
-                     for (int64_t y = rows.lo; y < rows.hi; ++y)
-                       std::copy(src_plane + y * g.w, src_plane + (y + 1) * g.w,
-                                 pbuf + (y + g.ph) * pd.w + g.pw);
-                     src_plane = pbuf;
-                     pw = pd.w;
+                   const T* src = im + c * plane;
+                   if (ps.copy) {
+                     split_phases(src, g, ps, rows, buf);
+                     src = buf;
                    }
                    for (int64_t ki = 0; ki < g.kh; ++ki)
-                     for (int64_t kj = 0; kj < g.kw; ++kj) {
-                       T* dst = col + (c * kk + ki * g.kw + kj) * ld;
-                       const T* s = src_plane + (y0 * g.sh + ki * g.dh) * pw + kj * g.dw;
-                       gather_rows(s, pw, g.sh, g.sw, g.ow, y1 - y0, dst);
-                     }
+                     for (int64_t kj = 0; kj < g.kw; ++kj)
+                       copy_window(src + tap_offset(g, ps, ki, kj) + y0 * ps.cols, ps.cols, y1 - y0,
+                                   g.ow, col + (c * kk + ki * g.kw + kj) * ld);
                  }
                });
 }
 
 // im [channels, h, w] += col [channels * kh * kw, (y1 - y0) * ow] (row stride ld; output rows
-// [y0, y1)) scattered back (the adjoint of im2col), through a zero-padded plane per channel.
+// [y0, y1)) scattered back (the adjoint of im2col), through the phase planes.
 template <class T>
 void col2im(const T* col, int64_t ld, int64_t channels, const Conv2dGeom& g, int64_t y0, int64_t y1,
             T* im) {
   const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = (y1 - y0) * g.ow;
-  const Padded pd = padded_geom(g);
-  const RowSpan rows = image_rows(g, pd, y0, y1);
+  const Phases ps = phase_geom(g);
+  const RowSpan rows = image_rows(g, y0, y1);
+  // Phase rows the taps of output rows [y0, y1) touch.
+  const int64_t r0 = y0, r1 = std::min(ps.rows, y1 + ((g.kh - 1) * g.dh) / g.sh);
   parallel_for(0, channels, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, kk * ncol)),
                [&](int64_t c0, int64_t c1) {
-                 T* pbuf = scratch<T, 2>(pd.h * pd.w);
+                 T* buf = ps.copy ? scratch<T, 2>(ps.count(g) * ps.size() + kPhaseSlack) : nullptr;
                  for (int64_t c = c0; c < c1; ++c) {
-                   std::fill(pbuf + rows.plo * pd.w, pbuf + rows.phi * pd.w, T(0));
+                   T* dst = im + c * plane;
+                   if (ps.copy) {
+                     for (int64_t p = 0; p < ps.count(g); ++p)
+                       std::fill(buf + p * ps.size() + r0 * ps.cols,
+                                 buf + p * ps.size() + r1 * ps.cols, T(0));
+                     dst = buf;
+                   }
                    for (int64_t ki = 0; ki < g.kh; ++ki)
                      for (int64_t kj = 0; kj < g.kw; ++kj) {
-                       const T* src = col + (c * kk + ki * g.kw + kj) * ld;
-                       T* d0 = pbuf + (y0 * g.sh + ki * g.dh) * pd.w + kj * g.dw;
-                       for (int64_t r = 0; r < y1 - y0; ++r) {
-                         const T* s = src + r * g.ow;
-                         T* d = d0 + r * g.sh * pd.w;
-                         if (g.sw == 1) {
-                           for (int64_t ox = 0; ox < g.ow; ++ox) d[ox] += s[ox];
-                         } else {
-                           for (int64_t ox = 0; ox < g.ow; ++ox) d[ox * g.sw] += s[ox];
-                         }
-                       }
+                       const T* s = col + (c * kk + ki * g.kw + kj) * ld;
+                       T* d = dst + tap_offset(g, ps, ki, kj) + y0 * ps.cols;
+                       for (int64_t r = 0; r < y1 - y0; ++r)
+                         for (int64_t ox = 0; ox < g.ow; ++ox)
+                           d[r * ps.cols + ox] += s[r * g.ow + ox];
                      }
-                   T* dst_plane = im + c * plane;
-                   for (int64_t y = rows.lo; y < rows.hi; ++y) {
-                     const T* s = pbuf + (y + g.ph) * pd.w + g.pw;
-                     T* d = dst_plane + y * g.w;
-                     for (int64_t x = 0; x < g.w; ++x) d[x] += s[x];
-                   }
+                   if (ps.copy) add_phases(buf, g, ps, rows, im + c * plane);
                  }
                });
 }
@@ -156,8 +218,10 @@ int64_t tile_rows(const Conv2dGeom& g, int64_t kdim) {
 
 // Multi-sample column tiles: when one sample gives fewer than kMinTileCols output positions,
 // nb samples share one column matrix col [kdim, nb * ncol] (sample s in columns s * ncol + p),
-// so each GEMM has nb * ncol columns instead of a few dozen (where OpenBLAS spends its time
-// packing). The column matrix is capped at kTileColElems elements.
+// so each GEMM has nb * ncol columns instead of a few dozen (where OpenBLAS spends more of its
+// time packing and in edge kernels). The column matrix is capped at kTileColElems elements
+// (measured single-threaded at W4-W6 shapes: 128-2048 columns and 2^18-2^20 elements all
+// within ~5% of each other; 256 / 2^19 among the best).
 constexpr int64_t kMinTileCols = 256;
 constexpr int64_t kTileColElems = int64_t{1} << 19;
 
