@@ -119,13 +119,10 @@ void add_phases(const T* buf, const Conv2dGeom& g, const Phases& ps, RowSpan row
   }
 }
 
-// Spare elements after a phase buffer, so the window copies may over-read.
-constexpr int64_t kPhaseSlack = 16;
-
 // dst [rows, ow] (contiguous) = the window src [rows, ow] (row stride ld). Short rows are copied
 // in whole 32-byte chunks where that stays inside the window: every row but the last writes a
 // few elements into the next row's place (which that row then overwrites) and reads a few past
-// its end (still inside the next source row).
+// its end (still inside the next source row: wide <= 2 ow <= ld + ow).
 template <class T>
 inline void copy_window(const T* src, int64_t ld, int64_t rows, int64_t ow, T* dst) {
   constexpr int64_t C = 32 / sizeof(T);
@@ -146,7 +143,7 @@ void im2col(const T* im, int64_t channels, const Conv2dGeom& g, int64_t y0, int6
   const int64_t kk = g.kh * g.kw, plane = g.h * g.w, ncol = (y1 - y0) * g.ow;
   const Phases ps = phase_geom(g);
   const RowSpan rows = image_rows(g, y0, y1);
-  const int64_t buf_elems = ps.count(g) * ps.size() + kPhaseSlack;
+  const int64_t buf_elems = ps.count(g) * ps.size();
   parallel_for(0, channels, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, kk * ncol)),
                [&](int64_t c0, int64_t c1) {
                  T* buf = ps.copy ? scratch<T, 2>(buf_elems) : nullptr;
@@ -177,7 +174,7 @@ void col2im(const T* col, int64_t ld, int64_t channels, const Conv2dGeom& g, int
   const int64_t r0 = y0, r1 = std::min(ps.rows, y1 + ((g.kh - 1) * g.dh) / g.sh);
   parallel_for(0, channels, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, kk * ncol)),
                [&](int64_t c0, int64_t c1) {
-                 T* buf = ps.copy ? scratch<T, 2>(ps.count(g) * ps.size() + kPhaseSlack) : nullptr;
+                 T* buf = ps.copy ? scratch<T, 2>(ps.count(g) * ps.size()) : nullptr;
                  for (int64_t c = c0; c < c1; ++c) {
                    T* dst = im + c * plane;
                    if (ps.copy) {

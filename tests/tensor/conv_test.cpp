@@ -147,6 +147,7 @@ TEST(Conv, KernelsMatchNaiveReference) {
       {{5, 3, 4, 5}, {4, 3, 2, 5}, {2, 1}, {0, 0}, {1, 1}, 1},    // covers all columns, 2 rows
       {{1, 3, 6, 6}, {2, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},    // N = 1
       {{9, 5, 4, 4}, {3, 5, 1, 1}, {1, 1}, {0, 0}, {1, 1}, 1},    // pointwise, small planes
+      {{4, 3, 13, 14}, {4, 3, 3, 4}, {3, 3}, {2, 1}, {1, 2}, 1},  // stride 3: 9 phase planes
       {{3, 2, 20, 20}, {3, 2, 3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},  // large plane: per sample
       {{40, 2, 7, 7}, {3, 2, 4, 4}, {2, 2}, {1, 1}, {1, 1}, 1},   // ncol 16: many samples a tile
   };
