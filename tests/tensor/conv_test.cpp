@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <tuple>
 
 #include "test_util.h"
 
@@ -81,6 +83,123 @@ TEST(Conv, BackwardOpsAreAdjointsOfConv2d) {
               1e-9 * std::abs(lhs) + 1e-9);
   EXPECT_NEAR(dot(w, ops::conv2d_backward_weight(g, x, w.sizes(), {2, 1}, {1, 2}, {1, 2}, 2)), lhs,
               1e-9 * std::abs(lhs) + 1e-9);
+}
+
+// Geometry of one conv2d case for the naive reference below.
+struct ConvCase {
+  Shape x, w;  // x: [N, C_in, H, W], w: [C_out, C_in/groups, kH, kW]
+  std::vector<int64_t> stride, pad, dil;
+  int64_t groups;
+};
+
+// Naive conv2d and its two backward passes, in double, by the definition:
+// out[n, co, oy, ox] = sum_{ci, ki, kj} x[n, g * cin_g + ci, oy sH - pH + ki dH, ...] w[co, ci, ki,
+// kj].
+struct ConvRef {
+  const ConvCase& c;
+  int64_t n, cin, h, wd, cout, cin_g, kh, kw, oh, ow, cout_g;
+  explicit ConvRef(const ConvCase& cc)
+      : c(cc),
+        n(cc.x[0]),
+        cin(cc.x[1]),
+        h(cc.x[2]),
+        wd(cc.x[3]),
+        cout(cc.w[0]),
+        cin_g(cc.w[1]),
+        kh(cc.w[2]),
+        kw(cc.w[3]),
+        oh((h + 2 * cc.pad[0] - cc.dil[0] * (kh - 1) - 1) / cc.stride[0] + 1),
+        ow((wd + 2 * cc.pad[1] - cc.dil[1] * (kw - 1) - 1) / cc.stride[1] + 1),
+        cout_g(cout / cc.groups) {}
+  Shape out_shape() const { return {n, cout, oh, ow}; }
+  // Calls f(x index, w index, out index) for every multiply-add of the convolution.
+  template <class F>
+  void each(const F& f) const {
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t co = 0; co < cout; ++co)
+        for (int64_t oy = 0; oy < oh; ++oy)
+          for (int64_t ox = 0; ox < ow; ++ox)
+            for (int64_t ci = 0; ci < cin_g; ++ci)
+              for (int64_t ki = 0; ki < kh; ++ki)
+                for (int64_t kj = 0; kj < kw; ++kj) {
+                  const int64_t y = oy * c.stride[0] - c.pad[0] + ki * c.dil[0];
+                  const int64_t x = ox * c.stride[1] - c.pad[1] + kj * c.dil[1];
+                  if (y < 0 || y >= h || x < 0 || x >= wd) continue;
+                  const int64_t chan = co / cout_g * cin_g + ci;
+                  f(((b * cin + chan) * h + y) * wd + x, ((co * cin_g + ci) * kh + ki) * kw + kj,
+                    ((b * cout + co) * oh + oy) * ow + ox);
+                }
+  }
+};
+
+// The CPU kernels (multi-sample column tiles for small outputs, one GEMM over the batch for a
+// kernel covering the whole input, per-sample row tiles for large outputs) against the naive
+// definition: forward with bias, both backward passes, conv_transpose2d with bias, in float64
+// and float32, with 1, 2 and 3 threads (different batch chunks, so tiles of different sizes).
+TEST(Conv, KernelsMatchNaiveReference) {
+  ThreadGuard guard;
+  const std::vector<ConvCase> cases = {
+      {{8, 4, 10, 10}, {6, 4, 3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},  // tiles of 2-3 samples
+      {{7, 4, 21, 19}, {6, 2, 3, 3}, {2, 2}, {1, 1}, {2, 2}, 2},  // groups, stride, dilation
+      {{9, 3, 12, 11}, {5, 3, 3, 2}, {2, 1}, {0, 2}, {1, 1}, 1},  // asymmetric, extra input row
+      {{5, 3, 4, 5}, {4, 3, 4, 5}, {1, 1}, {0, 0}, {1, 1}, 1},    // kernel = whole input: 1x1 out
+      {{5, 6, 4, 5}, {6, 2, 4, 5}, {2, 3}, {0, 0}, {1, 1}, 3},    // ... with groups and stride
+      {{5, 3, 4, 5}, {4, 3, 2, 5}, {2, 1}, {0, 0}, {1, 1}, 1},    // covers all columns, 2 rows
+      {{1, 3, 6, 6}, {2, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},    // N = 1
+      {{9, 5, 4, 4}, {3, 5, 1, 1}, {1, 1}, {0, 0}, {1, 1}, 1},    // pointwise, small planes
+      {{4, 3, 13, 14}, {4, 3, 3, 4}, {3, 3}, {2, 1}, {1, 2}, 1},  // stride 3: 9 phase planes
+      {{3, 2, 20, 20}, {3, 2, 3, 3}, {1, 1}, {1, 1}, {1, 1}, 1},  // large plane: per sample
+      {{40, 2, 7, 7}, {3, 2, 4, 4}, {2, 2}, {1, 1}, {1, 1}, 1},   // ncol 16: many samples a tile
+  };
+  std::mt19937_64 rng(7);
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const ConvCase& c = cases[k];
+    const ConvRef ref(c);
+    const Tensor x = rand_tensor(c.x, kFloat64, rng), w = rand_tensor(c.w, kFloat64, rng);
+    const Tensor b = rand_tensor({ref.cout}, kFloat64, rng),
+                 bt = rand_tensor({ref.cin}, kFloat64, rng);
+    const Tensor go = rand_tensor(ref.out_shape(), kFloat64, rng);
+    const auto xv = values(x), wv = values(w), bv = values(b), btv = values(bt), gv = values(go);
+    std::vector<double> out(static_cast<size_t>(shape_numel(ref.out_shape()))), gx(xv.size()),
+        gw(wv.size()), xt(xv.size());
+    for (int64_t i = 0; i < static_cast<int64_t>(out.size()); ++i)
+      out[static_cast<size_t>(i)] = bv[static_cast<size_t>(i / (ref.oh * ref.ow) % ref.cout)];
+    for (int64_t i = 0; i < static_cast<int64_t>(xt.size()); ++i)
+      xt[static_cast<size_t>(i)] = btv[static_cast<size_t>(i / (ref.h * ref.wd) % ref.cin)];
+    ref.each([&](int64_t xi, int64_t wi, int64_t oi) {
+      const auto [x_, w_, o_] =
+          std::tuple{static_cast<size_t>(xi), static_cast<size_t>(wi), static_cast<size_t>(oi)};
+      out[o_] += xv[x_] * wv[w_];
+      gx[x_] += gv[o_] * wv[w_];
+      gw[w_] += gv[o_] * xv[x_];
+      xt[x_] += gv[o_] * wv[w_];
+    });
+    // conv_transpose2d(go, w) with stride/padding/dilation of c is conv2d's backward input
+    // (plus its bias); output_padding picks up an input size the output size does not fix.
+    const std::vector<int64_t> out_pad = {
+        ref.h - ((ref.oh - 1) * c.stride[0] - 2 * c.pad[0] + c.dil[0] * (ref.kh - 1) + 1),
+        ref.wd - ((ref.ow - 1) * c.stride[1] - 2 * c.pad[1] + c.dil[1] * (ref.kw - 1) + 1)};
+    for (DType dt : {kFloat64, kFloat32}) {
+      const Tol tol = dt == kFloat64 ? Tol{1e-11, 1e-11} : Tol{2e-4, 2e-4};
+      const Tensor xd = x.to(dt), wd = w.to(dt), bd = b.to(dt), btd = bt.to(dt), god = go.to(dt);
+      for (int threads : {1, 2, 3}) {
+        set_num_threads(threads);
+        SCOPED_TRACE("case " + std::to_string(k) + " " + dtype_name(dt) + " threads " +
+                     std::to_string(threads));
+        EXPECT_TRUE(all_close(ops::conv2d(xd, wd, bd, c.stride, c.pad, c.dil, c.groups),
+                              from_values(ref.out_shape(), out), tol));
+        EXPECT_TRUE(
+            all_close(ops::conv2d_backward_input(god, wd, c.x, c.stride, c.pad, c.dil, c.groups),
+                      from_values(c.x, gx), tol));
+        EXPECT_TRUE(
+            all_close(ops::conv2d_backward_weight(god, xd, c.w, c.stride, c.pad, c.dil, c.groups),
+                      from_values(c.w, gw), tol));
+        EXPECT_TRUE(all_close(
+            ops::conv_transpose2d(god, wd, btd, c.stride, c.pad, out_pad, c.groups, c.dil),
+            from_values(c.x, xt), tol));
+      }
+    }
+  }
 }
 
 TEST(Conv, Conv1dMatchesConv2dOfHeightOne) {
