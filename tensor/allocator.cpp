@@ -1,11 +1,13 @@
-// Allocation front door: 64-byte-aligned CPU memory with statistics; CUDA memory through
-// tensor/cuda/runtime.h with the same statistics.
+// Allocation front door: 64-byte-aligned CPU memory (large blocks through the reuse cache of
+// tensor/cpu/block_cache.h) and CUDA memory through tensor/cuda/runtime.h, with one set of
+// statistics per device.
 #include "tensor/allocator.h"
 
 #include <atomic>
 #include <cstdlib>
 #include <new>
 
+#include "tensor/cpu/block_cache.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/error.h"
 
@@ -48,7 +50,7 @@ void* device_allocate(size_t nbytes, Device device) {
   const size_t rounded = round_up(nbytes == 0 ? 1 : nbytes);
   void* p = nullptr;
   if (device.is_cpu()) {
-    p = std::aligned_alloc(kAlignment, rounded);
+    p = cpu::block_allocate(rounded);
     MICA_CHECK(p != nullptr, "allocate: out of CPU memory asking for ", nbytes, " bytes (",
                counters(device).allocated.load(), " bytes held by mica)");
   } else {
@@ -62,7 +64,7 @@ void device_free(void* ptr, size_t nbytes, Device device) {
   if (ptr == nullptr) return;
   const size_t rounded = round_up(nbytes == 0 ? 1 : nbytes);
   if (device.is_cpu()) {
-    std::free(ptr);
+    cpu::block_free(ptr, rounded);
   } else {
     cuda::free(ptr, device.index);
   }
@@ -74,11 +76,18 @@ MemoryStats memory_stats(Device device) {
   MemoryStats s;
   s.allocated_bytes = c.allocated.load();
   s.peak_bytes = c.peak.load();
-  // CUDA: what the caching allocator holds (in use plus cached); CPU memory is not cached.
-  s.reserved_bytes =
-      device.is_cuda() ? cuda::cache_stats(device.index).reserved_bytes : s.allocated_bytes;
+  // What the caching allocators hold: in use plus cached.
+  s.reserved_bytes = device.is_cuda() ? cuda::cache_stats(device.index).reserved_bytes
+                                      : s.allocated_bytes + cpu::block_cache_stats().cached_bytes;
   s.num_allocs = c.num_allocs.load();
   return s;
+}
+
+void empty_cache(Device device) {
+  if (device.is_cuda())
+    cuda::empty_cache();
+  else
+    cpu::empty_block_cache();
 }
 
 void reset_peak_memory(Device device) {

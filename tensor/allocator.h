@@ -21,6 +21,9 @@ void* device_allocate(size_t nbytes, Device device);
 void device_free(void* ptr, size_t nbytes, Device device);
 
 MemoryStats memory_stats(Device device);
+// Returns cached free blocks to the system: the CPU's large-block cache (MICA_CPU_ALLOCATOR=malloc
+// turns it off) or, for a CUDA device, the caching allocator's blocks on every device.
+void empty_cache(Device device);
 void reset_peak_memory(Device device);
 
 }  // namespace mica
