@@ -7,27 +7,28 @@ Where the libtorch C++ peers (bench/peers/libtorch, cmake -DMICA_BENCH_LIBTORCH=
 each run interleaves mica, Python torch and libtorch C++, and the ratio is taken against the
 faster of the two peers (the table names it).
 
-Builds nothing: the mica drivers (w1_sgemm, w2_char_gpt, w3_gpt2_step, w4_vae, w6_dcgan) must be
-built in --bin-dir (cmake -DMICA_BUILD_BENCH=ON; cmake --build build --target w1_sgemm
-w2_char_gpt w3_gpt2_step w4_vae w6_dcgan).
+Builds nothing: the mica drivers (w1_sgemm, w2_char_gpt, w3_gpt2_step, w4_vae, w5_ddpm_unet,
+w6_dcgan) must be built in --bin-dir (cmake -DMICA_BUILD_BENCH=ON; cmake --build build --target
+w1_sgemm w2_char_gpt w3_gpt2_step w4_vae w5_ddpm_unet w6_dcgan).
 
-Usage: run_workloads.py [--workloads w1,w2,w3,w4,w6] [--runs 3] [--steps N] [--w3-steps N]
+Usage: run_workloads.py [--workloads w1,w2,w3,w4,w5,w6] [--runs 3] [--steps N] [--w3-steps N]
                         [--bin-dir build/bench] [--python /usr/bin/python3]
                         [--libtorch-dir DIR | --no-libtorch]
                         [--wait-policy passive|active] [--quick]
 --libtorch-dir: where lt_w1_sgemm ... lt_w6_dcgan are (default <bin-dir>/peers/libtorch when
 they are built there; a workload whose lt_ binary is missing runs without the C++ peer).
---steps cuts W2 / W4 / W6 short (their defaults: 301 / 468 / 300 steps; W2 takes at most 301).
+--steps cuts W2 / W4 / W5 / W6 short (their defaults: 301 / 468 / 33 / 300 steps; W2 takes at
+most 301).
 --w3-steps sets W3's steps (default 12: 2 warm-up + 10 timed). --quick is the CI smoke run:
 one run each, W1 at n = 256 with a tenth of the calls, W2, W4 and W6 for 6 steps (1 timed),
-W3 left out unless --workloads names it (then 2 steps, 1 forward+backward), and
+W3 and W5 left out unless --workloads names them (then W3 2 steps and 1 forward+backward, W5
+6 steps), and
 OMP_WAIT_POLICY=passive unless --wait-policy says otherwise (spinning OpenMP threads crawl on
 a loaded machine). Threads: 2 (the drivers set them; OMP_NUM_THREADS and OPENBLAS_NUM_THREADS
 are set to 2 as well). W2 and W3 print a data_check (a checksum of the batches they used);
 a mismatch between mica and either peer fails the run. W2 is skipped when Debian's fortunes
-corpus is not installed, W4 and W6 when dataset-fashion-mnist is not. Exit status 1 if a mica
-run fails, the data checks differ, or no row could be measured.
-W5 (--workloads w5; driver w5_ddpm_unet, default 33 steps, --quick 6) needs Fashion-MNIST too."""
+corpus is not installed, W4, W5 and W6 when dataset-fashion-mnist is not. Exit status 1 if a
+mica run fails, the data checks differ, or no row could be measured."""
 import argparse
 import json
 import os
@@ -42,7 +43,7 @@ PEERS = os.path.join(HERE, "peers")
 TIME = "/usr/bin/time"
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 FORTUNES_DIR = "/usr/share/games/fortunes"
-ALL_WORKLOADS = "w1,w2,w3,w4,w6"
+ALL_WORKLOADS = "w1,w2,w3,w4,w5,w6"
 # Keys of the drivers' JSON lines printed below the table (losses, throughput, data checks).
 EXTRA_KEYS = ("loss", "val_loss", "test_loss", "gflops", "tokens_per_s", "fwdbwd_ms",
               "data_check")
@@ -51,7 +52,7 @@ EXTRA_KEYS = ("loss", "val_loss", "test_loss", "gflops", "tokens_per_s", "fwdbwd
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workloads", default=None,
-                    help=f"default {ALL_WORKLOADS} (without w3 under --quick)")
+                    help=f"default {ALL_WORKLOADS} (without w3 and w5 under --quick)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--w3-steps", type=int, default=None)
@@ -148,7 +149,7 @@ def main():
         env["OMP_WAIT_POLICY"] = policy
     names = args.workloads or ALL_WORKLOADS
     if args.quick and not args.workloads:
-        names = names.replace(",w3", "")
+        names = names.replace(",w3", "").replace(",w5", "")
     workloads = [w.strip() for w in names.split(",") if w.strip()]
     if not os.path.isdir(FORTUNES_DIR) and "w2" in workloads:
         print(f"# {FORTUNES_DIR} missing (Debian fortunes): skipping W2")

@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
       .num("median_ms", st.median)
       .num("min_ms", st.min)
       .num("max_ms", st.max)
-      .str("params", std::to_string(param_count(params)))  // exact (num() prints %.6g)
+      .integer("params", param_count(params))
       .num("loss_step0", loss0)
       .num("loss_last", loss_last)
       .num("peak_rss_mb", peak_rss_mb())
