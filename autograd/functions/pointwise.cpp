@@ -93,7 +93,6 @@ struct UnaryBackward : Node {
   }
 };
 
-// Records a unary op: save_x / save_y choose what the formula needs.
 // Whether a backward formula may use a fused raw kernel (tensor/ops): no graph of the gradient
 // is being built (no create_graph), and grad matches the saved tensor's dtype, shape and device.
 bool first_order(const Tensor& g, const Tensor& saved) {
@@ -101,6 +100,7 @@ bool first_order(const Tensor& g, const Tensor& saved) {
          g.device() == saved.device();
 }
 
+// Records a unary op: save_x / save_y choose what the formula needs.
 Tensor unary(const char* name, const Tensor& a, Tensor out, bool save_x, bool save_y,
              std::function<Tensor(const Tensor&, const Tensor&, const Tensor&)> formula) {
   if (auto node = make_node<UnaryBackward>({&a})) {
