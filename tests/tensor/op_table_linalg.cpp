@@ -210,6 +210,21 @@ std::vector<OpInfo> linalg_op_infos() {
       "mm", kLinalgDTypes, {{{3, 4}, {4, 5}}, {{1, 6}, {6, 1}}, {{3, 0}, {0, 4}}, {{0, 3}, {3, 2}}},
       [](auto& a, auto& b) { return ops::mm(a, b); }, [](auto& a, auto& b) { return mm(a, b); }));
   {
+    // mm_out: the same product written into a preallocated result that holds stale values.
+    OpInfo mm_out = pair_row(
+        "mm_out", kLinalgDTypes,
+        {{{3, 4}, {4, 5}}, {{1, 6}, {6, 1}}, {{3, 0}, {0, 4}}, {{0, 3}, {3, 2}}},
+        [](auto& a, auto& b) {
+          const Tensor out = full({a.size(0), b.size(1)}, 99, a.options());
+          return Tensor(ops::mm_out(out, a, b));
+        },
+        nullptr);
+    mm_out.differentiable = false;
+    mm_out.gradgrad = false;
+    mm_out.grad_run = nullptr;
+    rows.push_back(mm_out);
+  }
+  {
     OpInfo bmm = pair_row(
         "bmm", kLinalgDTypes,
         {{{2, 3, 4}, {2, 4, 5}},
